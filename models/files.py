@@ -1,0 +1,112 @@
+"""Reading and writing contract documents: parse at the edge, write atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from models.errors import ContractError, Problem, problems_from_validation
+from models.schedule import SCHEDULE_FORMAT, Schedule
+from models.schedule_checks import schedule_problems
+from models.term import TERM_FORMAT, Term
+from models.term_checks import term_problems
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file; a syntax error names the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(str(path), [Problem("", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractError(str(path), [Problem("", f"cannot read: {exc}")]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = Problem("", f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+        raise ContractError(str(path), [problem]) from None
+
+
+def _check_format(data: Any, expected: str, source: str) -> None:
+    if not isinstance(data, dict):
+        raise ContractError(source, [Problem("", "expected a JSON object at the top level")])
+    if "format" not in data:
+        raise ContractError(source, [Problem("format", f"missing; expected {expected!r}")])
+    if data["format"] != expected:
+        found = data["format"]
+        raise ContractError(source, [Problem("format", f"expected {expected!r}, got {found!r}")])
+
+
+def parse_term(data: Any, source: str = "term") -> Term:
+    """A checked :class:`Term` from a decoded document, or :class:`ContractError`."""
+    _check_format(data, TERM_FORMAT, source)
+    try:
+        term = Term.model_validate(data)
+    except ValidationError as exc:
+        raise ContractError(source, problems_from_validation(exc)) from None
+    problems = term_problems(term)
+    if problems:
+        raise ContractError(source, problems)
+    return term
+
+
+def parse_schedule(data: Any, term: Term | None = None, source: str = "schedule") -> Schedule:
+    """A :class:`Schedule`, its ids checked against ``term`` when given."""
+    _check_format(data, SCHEDULE_FORMAT, source)
+    try:
+        schedule = Schedule.model_validate(data)
+    except ValidationError as exc:
+        raise ContractError(source, problems_from_validation(exc)) from None
+    if term is not None:
+        problems = schedule_problems(schedule, term)
+        if problems:
+            raise ContractError(source, problems)
+    return schedule
+
+
+def load_term(path: str | Path) -> Term:
+    """Load a term from JSON, an ``.xlsx`` workbook or a folder of CSV files."""
+    path = Path(path)
+    if path.is_dir():
+        from models.spreadsheet import read_term_csv_folder
+
+        return read_term_csv_folder(path)
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        from models.spreadsheet import read_term_workbook
+
+        return read_term_workbook(path)
+    return parse_term(read_json(path), source=str(path))
+
+
+def load_schedule(path: str | Path, term: Term | None = None) -> Schedule:
+    """Load a schedule JSON file, checking its ids against ``term`` when given."""
+    path = Path(path)
+    return parse_schedule(read_json(path), term, source=str(path))
+
+
+def document(model: BaseModel) -> dict[str, Any]:
+    """The JSON-ready contract document of a model (times as ``HH:MM``, dates ISO)."""
+    return model.model_dump(mode="json", exclude_none=False)
+
+
+def write_json(path: str | Path, payload: BaseModel | dict[str, Any]) -> None:
+    """Write a document atomically: a reader sees the old file or the new one, never half."""
+    path = Path(path)
+    data = document(payload) if isinstance(payload, BaseModel) else payload
+    text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,176 @@
+"""Checks across a term's fields that a JSON Schema cannot express.
+
+Each check yields :class:`Problem` objects naming the path and the value; the loader gathers them
+all and rejects the document if there is any, so nothing half-loaded ever reaches the solver.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.common import Window, format_time
+from models.errors import Problem
+from models.term import Term
+
+
+def term_problems(term: Term) -> list[Problem]:
+    """Every cross-field problem in the term, in document order."""
+    checks = (
+        _clinic,
+        _dates,
+        _calendar,
+        _duplicate_ids,
+        _windows,
+        _group_types,
+        _participants,
+    )
+    return [problem for check in checks for problem in check(term)]
+
+
+def _did_you_mean(value: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _clinic(term: Term) -> Iterator[Problem]:
+    try:
+        ZoneInfo(term.clinic.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield Problem("clinic.timezone", f"unknown IANA time zone {term.clinic.timezone!r}")
+
+
+def _dates(term: Term) -> Iterator[Problem]:
+    dates = term.term
+    if dates.end < dates.start:
+        yield Problem("term.end", f"{dates.end} is before the term start {dates.start}")
+        return
+    for i, closure in enumerate(dates.closures):
+        if not dates.start <= closure <= dates.end:
+            yield Problem(
+                f"term.closures[{i}]",
+                f"{closure} is outside the term {dates.start} to {dates.end}",
+            )
+
+
+def _calendar(term: Term) -> Iterator[Problem]:
+    cal = term.calendar
+    if cal.close <= cal.open:
+        yield Problem(
+            "calendar.close",
+            f"{format_time(cal.close)} is not after opening time {format_time(cal.open)}",
+        )
+    if cal.open % cal.slot_minutes:
+        yield Problem(
+            "calendar.open",
+            f"{format_time(cal.open)} is off the {cal.slot_minutes}-minute slot grid",
+        )
+    if len(set(cal.days)) != len(cal.days):
+        yield Problem("calendar.days", "a day is listed twice")
+
+
+def _duplicate_ids(term: Term) -> Iterator[Problem]:
+    for field in ("rooms", "staff", "vehicles", "group_types", "participants"):
+        first: dict[str, int] = {}
+        for i, item in enumerate(getattr(term, field)):
+            if item.id in first:
+                yield Problem(
+                    f"{field}[{i}].id",
+                    f"duplicate id {item.id!r} (also {field}[{first[item.id]}])",
+                )
+            else:
+                first[item.id] = i
+
+
+def _window_lists(term: Term) -> Iterator[tuple[str, list[Window]]]:
+    for i, room in enumerate(term.rooms):
+        yield f"rooms[{i}].blocked", room.blocked
+    for i, staff in enumerate(term.staff):
+        yield f"staff[{i}].available", staff.available
+    for i, vehicle in enumerate(term.vehicles):
+        yield f"vehicles[{i}].available", vehicle.available
+    for i, gt in enumerate(term.group_types):
+        if gt.windows is not None:
+            yield f"group_types[{i}].windows", gt.windows
+    for i, p in enumerate(term.participants):
+        yield f"participants[{i}].available", p.available
+
+
+def _windows(term: Term) -> Iterator[Problem]:
+    for path, windows in _window_lists(term):
+        for j, window in enumerate(windows):
+            if window.end <= window.start:
+                yield Problem(
+                    f"{path}[{j}].end",
+                    f"{format_time(window.end)} is not after start {format_time(window.start)}",
+                )
+    for i, vehicle in enumerate(term.vehicles):
+        for j, run in enumerate(vehicle.runs):
+            if run.depart <= run.arrive:
+                yield Problem(
+                    f"vehicles[{i}].runs[{j}].depart",
+                    f"{format_time(run.depart)} is not after arrival {format_time(run.arrive)}",
+                )
+
+
+def _group_types(term: Term) -> Iterator[Problem]:
+    cal = term.calendar
+    day_length = cal.close - cal.open
+    for i, gt in enumerate(term.group_types):
+        path = f"group_types[{i}]"
+        if gt.duration_minutes % cal.slot_minutes:
+            yield Problem(
+                f"{path}.duration_minutes",
+                f"{gt.duration_minutes} is not a multiple of the {cal.slot_minutes}-minute slot",
+            )
+        if day_length > 0 and gt.duration_minutes > day_length:
+            yield Problem(
+                f"{path}.duration_minutes",
+                f"a {gt.duration_minutes}-minute meeting is longer than the clinic day "
+                f"({format_time(cal.open)}-{format_time(cal.close)})",
+            )
+        if gt.min_size > gt.max_size:
+            yield Problem(f"{path}.min_size", f"{gt.min_size} is above max_size {gt.max_size}")
+        if gt.meetings_per_week > len(set(cal.days)):
+            yield Problem(
+                f"{path}.meetings_per_week",
+                f"{gt.meetings_per_week} meetings on distinct days, but the clinic runs "
+                f"{len(set(cal.days))} days a week",
+            )
+
+
+def _participants(term: Term) -> Iterator[Problem]:
+    type_ids = {gt.id for gt in term.group_types}
+    participant_ids = {p.id for p in term.participants}
+    for i, p in enumerate(term.participants):
+        path = f"participants[{i}]"
+        seen: dict[str, int] = {}
+        for j, request in enumerate(p.requests):
+            gt = request.group_type
+            if gt not in type_ids:
+                yield Problem(
+                    f"{path}.requests[{j}].group_type",
+                    f"unknown group type {gt!r}{_did_you_mean(gt, type_ids)}",
+                )
+            elif gt in seen:
+                yield Problem(
+                    f"{path}.requests[{j}].group_type",
+                    f"second request for {gt!r} (also requests[{seen[gt]}])",
+                )
+            else:
+                seen[gt] = j
+        for j, other in enumerate(p.keep_apart):
+            if other == p.id:
+                yield Problem(f"{path}.keep_apart[{j}]", f"{other!r} is the participant itself")
+            elif other not in participant_ids:
+                yield Problem(
+                    f"{path}.keep_apart[{j}]",
+                    f"unknown participant {other!r}{_did_you_mean(other, participant_ids)}",
+                )
+        for gt in p.current or {}:
+            if gt not in type_ids:
+                yield Problem(
+                    f"{path}.current.{gt}",
+                    f"unknown group type {gt!r}{_did_you_mean(gt, type_ids)}",
+                )
