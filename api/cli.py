@@ -1,0 +1,225 @@
+"""The ``otgroups`` command line.
+
+Exit codes: 0 done; 1 the schedule breaks a hard rule (``validate``); 2 bad input; 3 no valid
+schedule could be produced; 70 internal error. Errors are one plain paragraph, never a traceback
+(``--debug`` shows one for developers).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from api.progress import ProgressLine
+from api.render import participant_week, print_violations, summary
+from models import ContractError, Term, load_schedule, load_term, write_json
+from models.validation import validate_schedule
+from optimizer import SolveOptions, solve
+from optimizer.diagnose import term_warnings
+from optimizer.prepare import prepare
+from optimizer.waitlist import build_waitlist
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Group scheduling for mental-health occupational therapy programs.",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+DEBUG = {"on": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class StopError(Exception):
+    """A planned stop with a message and an exit code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def friendly(command: F) -> F:
+    """Turn input errors and surprises into a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ContractError as exc:
+            err.print(f"[bold red]Input error[/] in {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except StopError as exc:
+            err.print(str(exc), highlight=False)
+            raise typer.Exit(exc.code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if DEBUG["on"]:
+                raise
+            err.print(
+                f"[bold red]Internal error[/] ({type(exc).__name__}): {exc}\n"
+                "Nothing was written. Re-run with --debug for details and report it.",
+                highlight=False,
+            )
+            raise typer.Exit(70) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option(help="Show tracebacks (developers).")] = False,
+) -> None:
+    DEBUG["on"] = debug
+
+
+TimeLimit = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds to search.")]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed for the search.")]
+Log = Annotated[bool, typer.Option("--log", help="Print the CP-SAT search log.")]
+
+
+def _solve_and_check(
+    term: Term, options: SolveOptions, previous_path: Path | None, quiet: bool = False
+):
+    previous = load_schedule(previous_path, term) if previous_path else None
+    for warning in term_warnings(prepare(term)):
+        err.print(f"[yellow]warning[/] {warning}", highlight=False)
+    with ProgressLine(err, enabled=not quiet and not options.log) as progress:
+        result = solve(term, options, previous=previous, progress=progress)
+    if result.violations:
+        err.print("[bold red]The solver produced a schedule that breaks hard rules[/]:")
+        print_violations(err, result.violations)
+        raise StopError(3, "Nothing was written. This is a bug: please report it with the term.")
+    if result.schedule.status.value == "UNKNOWN":
+        raise StopError(
+            3,
+            f"No schedule was found within {options.time_limit:g} s. "
+            "Nothing was written; try a longer --time-limit.",
+        )
+    return result
+
+
+@app.command("solve")
+@friendly
+def solve_command(
+    term_path: Annotated[Path, typer.Argument(metavar="TERM", help="JSON, .xlsx or CSV folder.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the schedule JSON.")],
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = 2,
+    seed: Seed = 0,
+    log: Log = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="Today's schedule: keep people where they are."),
+    ] = None,
+) -> None:
+    """Schedule a term and write the schedule (only if it passes the validator)."""
+    term = load_term(term_path)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, log=log)
+    result = _solve_and_check(term, options, previous)
+    write_json(out_path, result.schedule)
+    out.print(summary(term, result.schedule))
+    out.print(f"Schedule written to {out_path}", highlight=False)
+
+
+@app.command("validate")
+@friendly
+def validate_command(
+    term_path: Annotated[Path, typer.Argument(metavar="TERM")],
+    schedule_path: Annotated[Path, typer.Argument(metavar="SCHEDULE")],
+) -> None:
+    """Re-check every hard rule (H1–H11), the score and the waitlist of a schedule."""
+    term = load_term(term_path)
+    schedule = load_schedule(schedule_path, term)
+    violations = validate_schedule(term, schedule)
+    if violations:
+        out.print(f"[bold red]INVALID[/]: {len(violations)} violation(s)")
+        print_violations(out, violations)
+        raise typer.Exit(1)
+    out.print(f"[bold green]VALID[/]: every hard rule holds; score {schedule.score}")
+
+
+@app.command("explain")
+@friendly
+def explain_command(
+    term_path: Annotated[Path, typer.Argument(metavar="TERM")],
+    schedule_path: Annotated[Path, typer.Argument(metavar="SCHEDULE")],
+    participant: Annotated[str, typer.Argument(metavar="PARTICIPANT", help="Participant id.")],
+) -> None:
+    """One participant's week and why each unplaced request is unplaced."""
+    term = load_term(term_path)
+    schedule = load_schedule(schedule_path, term)
+    if participant not in {p.id for p in term.participants}:
+        raise StopError(2, f"Input error: no participant {participant!r} in {term_path}")
+    schedule.waitlist = build_waitlist(term, schedule, prepare(term), only={participant})
+    out.print(participant_week(term, schedule, participant))
+
+
+@app.command("demo")
+@friendly
+def demo_command(
+    time_limit: TimeLimit = 30.0,
+    workers: Workers = 2,
+    seed: Seed = 0,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Also write the schedule JSON here.")
+    ] = None,
+) -> None:
+    """Solve the bundled demo clinic and print a readable summary."""
+    source = files("models") / "examples" / "demo_clinic.json"
+    term = load_term(Path(str(source)))
+    out.print(
+        f"Demo clinic: {term.clinic.name}, {len(term.participants)} participants, "
+        f"{len(term.group_types)} group types, {len(term.rooms)} rooms, "
+        f"{len(term.staff)} staff, {len(term.vehicles)} vehicles",
+        highlight=False,
+    )
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed)
+    result = _solve_and_check(term, options, None)
+    out.print(summary(term, result.schedule))
+    if out_path is not None:
+        write_json(out_path, result.schedule)
+        out.print(f"Schedule written to {out_path}", highlight=False)
+
+
+@app.command("convert")
+@friendly
+def convert_command(
+    source: Annotated[Path, typer.Argument(metavar="TERM", help="JSON, .xlsx or CSV folder.")],
+    target: Annotated[
+        Path, typer.Argument(metavar="OUT", help=".json, .xlsx, or a folder for CSV files.")
+    ],
+) -> None:
+    """Convert a term between JSON, an Excel workbook and a folder of CSV files."""
+    from models.spreadsheet import write_term_csv_folder, write_term_workbook
+
+    term = load_term(source)
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        write_json(target, term)
+    elif suffix == ".xlsx":
+        write_term_workbook(term, target)
+    elif suffix == "":
+        write_term_csv_folder(term, target)
+    else:
+        raise StopError(2, f"Input error: {target} should end in .json or .xlsx, or be a folder")
+    out.print(f"Term written to {target}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="otgroups")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Plain-language reasons from the data: who may not join a type, and why a type cannot run.
+
+Used before a solve (term warnings), and after it to explain waitlist entries. Only opaque
+participant ids appear in the sentences.
+"""
+
+from __future__ import annotations
+
+from models.term import GroupType, Participant, Term
+from optimizer.eligibility import listing
+from optimizer.patterns import candidate_patterns
+from optimizer.prepare import Prepared, RunRef, TypeData, participant_fits
+
+
+def unavailability(term: Term, gt: GroupType, p: Participant, runs: dict[str, list[RunRef]]) -> str:
+    """Why no meeting time of ``gt`` suits ``p``: their availability or the van runs."""
+    travel = gt.travel_minutes if gt.offsite else 0
+    patterns = candidate_patterns(term.calendar, gt)
+    if not patterns:
+        return f"{gt.label} has no meeting time inside opening hours and its windows"
+    on_foot = p.model_copy(update={"transport": "self"})
+    if any(participant_fits(on_foot, pat, travel, runs) for pat in patterns):
+        return f"no van run covers a {gt.label} meeting at a time {p.id} is available" + (
+            f" (with {travel} minutes travel each way)" if travel else ""
+        )
+    detail = f" including {travel} minutes travel each way" if travel else ""
+    return (
+        f"{p.id} is not available for a whole {gt.duration_minutes}-minute {gt.label} meeting"
+        f"{detail} at any time it can meet"
+    )
+
+
+def type_blockers(prep: Prepared, data: TypeData) -> list[str]:
+    """Why no section of the type can run at all (empty when one could)."""
+    term, gt, name = prep.term, data.group_type, data.group_type.label
+    out: list[str] = []
+    if not candidate_patterns(term.calendar, gt):
+        out.append(
+            f"{name} has no start time on the slot grid inside opening hours and its windows"
+        )
+    need = gt.staff
+    qualified = [
+        s for s in term.staff if s.role in need.roles and set(need.skills) <= set(s.skills)
+    ]
+    if len(qualified) < need.count:
+        skills = f" with {listing(need.skills)}" if need.skills else ""
+        out.append(
+            f"{name} needs {need.count} leader(s) of role {listing(list(need.roles))}{skills}; "
+            f"the term has {len(qualified)}"
+        )
+    if gt.offsite:
+        if not any(v.seats - need.count >= gt.min_size for v in term.vehicles):
+            out.append(f"no vehicle seats {gt.min_size} participants plus {need.count} staff")
+    else:
+        rooms = [r for r in term.rooms if set(gt.room_features) <= set(r.features)]
+        if not rooms:
+            out.append(f"no room has {listing(gt.room_features)}")
+        elif not any(r.capacity >= gt.min_size for r in rooms):
+            out.append(f"no room with {listing(gt.room_features)} holds {gt.min_size} people")
+    eligible = len(data.members)
+    if eligible < gt.min_size:
+        out.append(
+            f"only {eligible} requester(s) can join {name} at some usable time; "
+            f"a section needs {gt.min_size}"
+        )
+    if not out and not data.patterns:
+        out.append(
+            f"there is no time when {gt.min_size} requesters, {need.count} qualified leader(s) "
+            f"and a {'vehicle' if gt.offsite else 'suitable room'} are all free"
+        )
+    if not out and gt.max_sections == 0:
+        out.append(f"{name} allows no sections (max_sections 0)")
+    return out
+
+
+def term_warnings(prep: Prepared) -> list[str]:
+    """Group types that cannot run, before any solve."""
+    return [
+        f"{data.group_type.label}: {reason}"
+        for data in prep.types.values()
+        for reason in type_blockers(prep, data)
+    ]

@@ -1,0 +1,109 @@
+"""A solver-independent plan: which slots run, how, with whom; and its contract form.
+
+CP-SAT solutions, warm starts (previous schedule, greedy) and the schedule writer all meet here,
+so the translation to contract sections and rides happens in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.schedule import Meeting, Ride, Section
+from optimizer.cpsat.variables import Slot
+from optimizer.prepare import Prepared, RunRef
+from optimizer.stability import Identity
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    pattern: int
+    room: str | None
+    vehicle: str | None
+    staff: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    slots: dict[Slot, SlotPlan] = field(default_factory=dict)
+    rides: dict[tuple[str, str], RunRef] = field(default_factory=dict)
+    """(participant, day) → the run they ride that day."""
+
+    def placed(self) -> set[tuple[str, str]]:
+        """(participant, type) of every placed request."""
+        return {(pid, slot[0]) for slot, sp in self.slots.items() for pid in sp.members}
+
+    def score(self, prep: Prepared) -> int:
+        return sum(prep.weight[key] for key in self.placed())
+
+
+def previous_plan(prep: Prepared, ident: Identity) -> Plan:
+    """The previous schedule in slot terms, keeping only what is still possible per slot."""
+    plan = Plan()
+    for slot, prev in ident.previous.items():
+        data = prep.types[slot[0]]
+        if prev.pattern is None:
+            continue
+        members = tuple(
+            pid for pid in prev.members if prev.pattern in data.members.get(pid, frozenset())
+        )
+        plan.slots[slot] = SlotPlan(prev.pattern, prev.room, prev.vehicle, prev.staff, members)
+    for (pid, day), (vehicle, arrive, depart) in ident.rides.items():
+        for run in prep.runs_by_day.get(day, []):
+            if (run.vehicle, run.arrive, run.depart) == (vehicle, arrive, depart):
+                plan.rides[pid, day] = run
+    return plan
+
+
+def to_contract(prep: Prepared, ident: Identity, plan: Plan) -> tuple[list[Section], list[Ride]]:
+    """Contract sections (term order of types, then slot order) and the van rides."""
+    term = prep.term
+    order = {p.id: i for i, p in enumerate(term.participants)}
+    staff_order = {s.id: i for i, s in enumerate(term.staff)}
+    sections: list[Section] = []
+    days_of: dict[str, set[str]] = {}
+    for type_id, data in prep.types.items():
+        for i in range(data.slots):
+            sp = plan.slots.get((type_id, i))
+            if sp is None:
+                continue
+            pattern = data.patterns[sp.pattern]
+            sections.append(
+                Section(
+                    id=ident.names[type_id, i],
+                    group_type=type_id,
+                    meetings=[
+                        Meeting(day=d, start=pattern.start, end=pattern.end) for d in pattern.days
+                    ],
+                    room=sp.room,
+                    vehicle=sp.vehicle,
+                    staff=sorted(sp.staff, key=staff_order.__getitem__),
+                    participants=sorted(sp.members, key=order.__getitem__),
+                )
+            )
+            for pid in sp.members:
+                days_of.setdefault(pid, set()).update(pattern.days)
+    riders: dict[RunRef, list[str]] = {}
+    for (pid, day), run in plan.rides.items():
+        if day in days_of.get(pid, ()):
+            riders.setdefault(run, []).append(pid)
+    day_order = {d: i for i, d in enumerate(term.calendar.days)}
+    rides = [
+        Ride(
+            vehicle=run.vehicle,
+            day=run.day,  # type: ignore[arg-type]
+            arrive=run.arrive,
+            depart=run.depart,
+            participants=sorted(pids, key=order.__getitem__),
+        )
+        for run, pids in sorted(
+            riders.items(),
+            key=lambda item: (
+                day_order.get(item[0].day, 9),
+                item[0].arrive,
+                item[0].vehicle,
+                item[0].index,
+            ),
+        )
+    ]
+    return sections, rides

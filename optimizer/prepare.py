@@ -1,0 +1,180 @@
+"""What the CP-SAT model needs, computed once from the term: per group type, its usable
+patterns and who (participants, staff, rooms, vehicles) is compatible with which of them.
+
+Pruning here is exact: a pattern, a candidate or a section slot is dropped only when no valid
+schedule could use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.term import GroupType, Participant, Room, Staff, Term, Vehicle
+from optimizer.eligibility import ineligibility
+from optimizer.patterns import Pattern, candidate_patterns, fits, inside_one, overlaps_any
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One daily van run: ``vehicle`` id and the index of the run in its list."""
+
+    vehicle: str
+    index: int
+    day: str
+    arrive: int
+    depart: int
+
+    def covers(self, start: int, end: int) -> bool:
+        return self.arrive <= start and end <= self.depart
+
+
+@dataclass
+class TypeData:
+    """One group type, prepared."""
+
+    group_type: GroupType
+    patterns: list[Pattern]
+    members: dict[str, frozenset[int]] = field(default_factory=dict)
+    """Eligible requesters → pattern indices they can attend (never empty)."""
+    staff: dict[str, frozenset[int]] = field(default_factory=dict)
+    rooms: dict[str, frozenset[int]] = field(default_factory=dict)
+    vehicles: dict[str, frozenset[int]] = field(default_factory=dict)
+    slots: int = 0
+    """Section slots to model: at most ``max_sections``, at most requesters // min_size."""
+
+    @property
+    def id(self) -> str:
+        return self.group_type.id
+
+    @property
+    def travel(self) -> int:
+        return self.group_type.travel_minutes if self.group_type.offsite else 0
+
+
+@dataclass
+class Prepared:
+    term: Term
+    types: dict[str, TypeData]
+    runs_by_day: dict[str, list[RunRef]]
+    weight: dict[tuple[str, str], int]
+    """(participant, group type) → weight of the request."""
+
+
+def daily_runs(term: Term) -> dict[str, list[RunRef]]:
+    runs: dict[str, list[RunRef]] = {}
+    for v in term.vehicles:
+        for i, run in enumerate(v.runs):
+            runs.setdefault(run.day, []).append(RunRef(v.id, i, run.day, run.arrive, run.depart))
+    return runs
+
+
+def participant_fits(
+    p: Participant, pattern: Pattern, travel: int, runs: dict[str, list[RunRef]]
+) -> bool:
+    """Available for every meeting (with travel); a van rider also needs a run that covers it."""
+    for day, start, end in pattern.spans(travel):
+        if not inside_one(p.available, day, start, end):
+            return False
+        if p.transport == "van" and not any(r.covers(start, end) for r in runs.get(day, [])):
+            return False
+    return True
+
+
+def staff_qualified(group_type: GroupType, s: Staff) -> bool:
+    need = group_type.staff
+    return (
+        s.role in need.roles
+        and set(need.skills) <= set(s.skills)
+        and s.max_sessions_per_week >= group_type.meetings_per_week
+        and s.max_sessions_per_day >= 1
+    )
+
+
+def room_fits(room: Room, pattern: Pattern) -> bool:
+    return not any(overlaps_any(room.blocked, d, s, e) for d, s, e in pattern.spans())
+
+
+def vehicle_fits(vehicle: Vehicle, pattern: Pattern, travel: int) -> bool:
+    """Free for the outing with travel, and not due at one of its runs during it (inclusive)."""
+    if not fits(vehicle.available, pattern, travel):
+        return False
+    for day, start, end in pattern.spans(travel):
+        for run in vehicle.runs:
+            if run.day == day and (start <= run.arrive <= end or start <= run.depart <= end):
+                return False
+    return True
+
+
+def prepare(term: Term) -> Prepared:
+    """Patterns and compatibilities for every group type of the term."""
+    runs = daily_runs(term)
+    requesters: dict[str, list[Participant]] = {gt.id: [] for gt in term.group_types}
+    weight: dict[tuple[str, str], int] = {}
+    for p in term.participants:
+        for request in p.requests:
+            requesters[request.group_type].append(p)
+            weight[p.id, request.group_type] = term.weights.of(request.priority)
+    types = {gt.id: _prepare_type(term, gt, requesters[gt.id], runs) for gt in term.group_types}
+    return Prepared(term, types, runs, weight)
+
+
+def _prepare_type(
+    term: Term, gt: GroupType, requesters: list[Participant], runs: dict[str, list[RunRef]]
+) -> TypeData:
+    travel = gt.travel_minutes if gt.offsite else 0
+    patterns = candidate_patterns(term.calendar, gt)
+    members = {
+        p.id: frozenset(
+            k for k, pat in enumerate(patterns) if participant_fits(p, pat, travel, runs)
+        )
+        for p in requesters
+        if not ineligibility(gt, p)
+    }
+    staff = {
+        s.id: frozenset(k for k, pat in enumerate(patterns) if fits(s.available, pat, travel))
+        for s in term.staff
+        if staff_qualified(gt, s)
+    }
+    if gt.offsite:
+        rooms: dict[str, frozenset[int]] = {}
+        vehicles = {
+            v.id: frozenset(k for k, pat in enumerate(patterns) if vehicle_fits(v, pat, travel))
+            for v in term.vehicles
+            if v.seats - gt.staff.count >= gt.min_size
+        }
+        places = vehicles
+    else:
+        vehicles = {}
+        rooms = {
+            r.id: frozenset(k for k, pat in enumerate(patterns) if room_fits(r, pat))
+            for r in term.rooms
+            if set(gt.room_features) <= set(r.features) and r.capacity >= gt.min_size
+        }
+        places = rooms
+
+    usable = [
+        k
+        for k in range(len(patterns))
+        if sum(k in ks for ks in members.values()) >= gt.min_size
+        and sum(k in ks for ks in staff.values()) >= gt.staff.count
+        and any(k in ks for ks in places.values())
+    ]
+    renumber = {old: new for new, old in enumerate(usable)}
+
+    def keep(table: dict[str, frozenset[int]]) -> dict[str, frozenset[int]]:
+        kept = {
+            key: frozenset(renumber[k] for k in ks if k in renumber) for key, ks in table.items()
+        }
+        return {key: ks for key, ks in kept.items() if ks}
+
+    data = TypeData(
+        group_type=gt,
+        patterns=[patterns[k] for k in usable],
+        members=keep(members),
+        staff=keep(staff),
+        rooms=keep(rooms),
+        vehicles=keep(vehicles),
+    )
+    if data.patterns:
+        data.slots = min(gt.max_sections, len(data.members) // gt.min_size)
+    return data

@@ -1,0 +1,124 @@
+"""``solve()``: a term in, a validated contract schedule out.
+
+The score phase runs first; the secondary aims get what time is left, under the score found.
+No solution is a status, never an exception; every schedule returned has been re-checked by the
+independent validator and carries its violations (expected: none).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from models.schedule import Schedule, SecondaryAims, Section, Status
+from models.term import Term
+from models.validation import Violation, validate_schedule
+from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
+from optimizer.options import SolveOptions
+from optimizer.plan import Plan, previous_plan, to_contract
+from optimizer.prepare import prepare
+from optimizer.stability import Identity, build_identity
+from optimizer.waitlist import build_waitlist
+
+MIN_SECONDARY_SECONDS = 0.5
+
+
+@dataclass
+class SolveResult:
+    schedule: Schedule
+    violations: list[Violation]
+    """Hard-rule violations found by the validator: empty unless there is a bug."""
+    phases: list[PhaseResult] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.violations
+
+
+def solve(
+    term: Term,
+    options: SolveOptions | None = None,
+    previous: Schedule | None = None,
+    progress: Progress | None = None,
+) -> SolveResult:
+    """Schedule ``term``; ``previous``: today's schedule, changed only where score gains."""
+    options = options or SolveOptions()
+    started = time.monotonic()
+    prep = prepare(term)
+    ident = build_identity(prep, previous)
+    scheduler = CpsatScheduler(prep, ident)
+    if previous is not None:
+        scheduler.hint(previous_plan(prep, ident))
+
+    budget = options.time_limit - (time.monotonic() - started)
+    primary_limit = budget * (options.primary_share if options.secondary else 1.0)
+    first = scheduler.run_primary(options, primary_limit, progress)
+    phases = [first]
+    plan, bound = first.plan, first.bound
+
+    remaining = options.time_limit - (time.monotonic() - started)
+    if plan is not None and options.secondary and remaining >= MIN_SECONDARY_SECONDS:
+        scheduler.hint(plan)
+        second = scheduler.run_secondary(options, remaining, plan.score(prep), progress)
+        phases.append(second)
+        if second.plan is not None:
+            plan = second.plan
+
+    if plan is None:
+        status, plan = Status.UNKNOWN, Plan()
+    else:
+        score = plan.score(prep)
+        proven = first.status == "OPTIMAL" or (bound is not None and score >= bound)
+        status = Status.OPTIMAL if proven else Status.FEASIBLE
+    score = plan.score(prep)
+    if bound is not None:
+        bound = max(bound, score)
+    sections, rides = to_contract(prep, ident, plan)
+    schedule = Schedule(
+        status=status,
+        score=score,
+        bound=bound,
+        solve_seconds=round(time.monotonic() - started, 3),
+        sections=sections,
+        transport=rides,
+        waitlist=[],
+        secondary=_secondary(sections, previous, ident),
+    )
+    schedule.waitlist = build_waitlist(term, schedule, prep)
+    return SolveResult(schedule, validate_schedule(term, schedule), phases)
+
+
+def _secondary(
+    sections: list[Section], previous: Schedule | None, ident: Identity
+) -> SecondaryAims:
+    """The secondary aims, counted from the schedule itself."""
+    where = {(pid, s.group_type): s.id for s in sections for pid in s.participants}
+    moved = sum(
+        1
+        for (pid, type_id), slot in ident.current.items()
+        if slot is None or where.get((pid, type_id)) != ident.names[slot]
+    )
+    loads: dict[str, int] = {}
+    for s in sections:
+        for sid in s.staff:
+            loads[sid] = loads.get(sid, 0) + len(s.meetings)
+    days = {(pid, m.day) for s in sections for pid in s.participants for m in s.meetings}
+    return SecondaryAims(
+        moved=moved,
+        timetable_changes=_timetable_changes(sections, previous),
+        participant_days=len(days),
+        max_staff_sessions=max(loads.values(), default=0),
+    )
+
+
+def _timetable_changes(sections: list[Section], previous: Schedule | None) -> int:
+    """Previous sections that vanished or changed meetings, room, vehicle or staff."""
+    if previous is None:
+        return 0
+
+    def shape(s: Section) -> tuple[object, ...]:
+        meetings = sorted((m.day, m.start, m.end) for m in s.meetings)
+        return (s.group_type, tuple(meetings), s.room, s.vehicle, tuple(sorted(s.staff)))
+
+    now = {s.id: shape(s) for s in sections}
+    return sum(1 for s in previous.sections if now.get(s.id) != shape(s))
