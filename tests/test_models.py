@@ -1,0 +1,201 @@
+"""Loading contract documents: a malformed-input test per error class, each naming the path and
+the value; extra fields are kept; nothing is half-loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import small_term_doc, tiny_term
+
+from models import ContractError, document, load_term, parse_schedule, parse_term, write_json
+
+
+def problems(doc: Any) -> list[str]:
+    with pytest.raises(ContractError) as info:
+        parse_term(doc)
+    return [str(p) for p in info.value.problems]
+
+
+def test_contract_example_loads_and_round_trips() -> None:
+    term = parse_term(small_term_doc())
+    again = parse_term(document(term))
+    assert again == term
+    assert term.calendar.open == 9 * 60 and term.participants[0].id == "P01"
+
+
+def test_unknown_fields_are_kept() -> None:
+    doc = tiny_term()
+    doc["x_director_note"] = "keep me"
+    doc["participants"][0]["x_intake"] = "2026-12-01"
+    out = document(parse_term(doc))
+    assert out["x_director_note"] == "keep me"
+    assert out["participants"][0]["x_intake"] == "2026-12-01"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        # unknown id, with a suggestion
+        (
+            lambda d: d["participants"][0]["requests"][0].update(group_type="gpr"),
+            "participants[0].requests[0].group_type: unknown group type 'gpr'"
+            " (did you mean 'grp'?)",
+        ),
+        # duplicate id
+        (
+            lambda d: d["participants"][1].update(id="P1"),
+            "participants[1].id: duplicate id 'P1' (also participants[0])",
+        ),
+        # time off the clock
+        (
+            lambda d: d["participants"][0]["available"][0].update(start="9:00"),
+            "participants[0].available[0].start: '9:00' is not a time HH:MM",
+        ),
+        # time off the slot grid
+        (
+            lambda d: d["calendar"].update(open="09:10"),
+            "calendar.open: 09:10 is off the 30-minute slot grid",
+        ),
+        # min above max
+        (
+            lambda d: d["group_types"][0].update(min_size=5),
+            "group_types[0].min_size: 5 is above max_size 4",
+        ),
+        # a meeting longer than the day
+        (
+            lambda d: d["group_types"][0].update(duration_minutes=480),
+            "group_types[0].duration_minutes: a 480-minute meeting is longer than the clinic day",
+        ),
+        # duration off the slot
+        (
+            lambda d: d["group_types"][0].update(duration_minutes=45),
+            "group_types[0].duration_minutes: 45 is not a multiple of the 30-minute slot",
+        ),
+        # wrong enum value
+        (
+            lambda d: d["participants"][0].update(acuity="severe"),
+            "participants[0].acuity: Input should be 'low', 'moderate' or 'high' (got 'severe')",
+        ),
+        # wrong type
+        (
+            lambda d: d["rooms"][0].update(capacity="eight"),
+            "rooms[0].capacity: Input should be a valid integer",
+        ),
+        # missing field
+        (
+            lambda d: d["group_types"][0].pop("max_size"),
+            "group_types[0].max_size: required field is missing",
+        ),
+        # window ending before it starts
+        (
+            lambda d: d["staff"][0]["available"][0].update(end="08:00"),
+            "staff[0].available[0].end: 08:00 is not after start 09:00",
+        ),
+        # a second request for one type
+        (
+            lambda d: d["participants"][0]["requests"].append(
+                {"group_type": "grp", "priority": "optional"}
+            ),
+            "participants[0].requests[1].group_type: second request for 'grp'",
+        ),
+        # keep-apart with an unknown participant
+        (
+            lambda d: d["participants"][0].update(keep_apart=["P9"]),
+            "participants[0].keep_apart[0]: unknown participant 'P9'",
+        ),
+        # keep-apart with oneself
+        (
+            lambda d: d["participants"][0].update(keep_apart=["P1"]),
+            "participants[0].keep_apart[0]: 'P1' is the participant itself",
+        ),
+        # bad time zone
+        (
+            lambda d: d["clinic"].update(timezone="Mars/Olympus"),
+            "clinic.timezone: unknown IANA time zone 'Mars/Olympus'",
+        ),
+        # closure outside the term
+        (
+            lambda d: d["term"].update(closures=["2026-05-01"]),
+            "term.closures[0]: 2026-05-01 is outside the term",
+        ),
+        # more weekly meetings than clinic days
+        (lambda d: d["calendar"].update(days=["mon"]), "group_types[0].meetings_per_week"),
+        # run that departs before it arrives
+        (
+            lambda d: d.update(
+                vehicles=[
+                    {
+                        "id": "v",
+                        "seats": 4,
+                        "runs": [{"day": "mon", "arrive": "15:00", "depart": "09:00"}],
+                    }
+                ]
+            ),
+            "vehicles[0].runs[0].depart: 09:00 is not after arrival 15:00",
+        ),
+        # wrong format
+        (
+            lambda d: d.update(format="otgroups.schedule/1"),
+            "format: expected 'otgroups.term/1', got 'otgroups.schedule/1'",
+        ),
+    ],
+)
+def test_malformed_term_names_path_and_value(mutate, expected: str) -> None:
+    doc = tiny_term(3)
+    if "meetings_per_week" in expected:
+        doc["group_types"][0]["meetings_per_week"] = 2
+    mutate(doc)
+    found = problems(doc)
+    assert any(expected in p for p in found), found
+
+
+def test_all_problems_reported_at_once() -> None:
+    doc = tiny_term(2)
+    doc["participants"][0]["acuity"] = "severe"
+    doc["participants"][1]["available"][0]["day"] = "tues"
+    assert len(problems(doc)) == 2
+
+
+def test_bad_json_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "term.json"
+    path.write_text('{"format": "otgroups.term/1",\n "clinic": }')
+    with pytest.raises(ContractError, match="line 2 column"):
+        load_term(path)
+    with pytest.raises(ContractError, match="file not found"):
+        load_term(tmp_path / "missing.json")
+
+
+def test_schedule_dangling_ids_rejected() -> None:
+    term = parse_term(tiny_term(2))
+    doc = {
+        "format": "otgroups.schedule/1",
+        "status": "FEASIBLE",
+        "score": 0,
+        "waitlist": [],
+        "sections": [
+            {
+                "id": "s1",
+                "group_type": "grp",
+                "room": "r9",
+                "staff": ["ot1"],
+                "participants": ["P1", "P7"],
+                "meetings": [{"day": "mon", "start": "09:00", "end": "10:00"}],
+            }
+        ],
+    }
+    with pytest.raises(ContractError) as info:
+        parse_schedule(doc, term)
+    messages = [str(p) for p in info.value.problems]
+    assert "sections[0].room: unknown room 'r9'" in messages
+    assert "sections[0].participants[1]: unknown participant 'P7'" in messages
+
+
+def test_write_is_atomic_and_complete(tmp_path: Path) -> None:
+    term = parse_term(tiny_term(2))
+    path = tmp_path / "out" / "term.json"
+    write_json(path, term)
+    assert json.loads(path.read_text())["format"] == "otgroups.term/1"
+    assert [p.name for p in path.parent.iterdir()] == ["term.json"]
