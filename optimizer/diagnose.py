@@ -13,11 +13,17 @@ from optimizer.prepare import Prepared, RunRef, TypeData, participant_fits
 
 
 def unavailability(term: Term, gt: GroupType, p: Participant, runs: dict[str, list[RunRef]]) -> str:
-    """Why no meeting time of ``gt`` suits ``p``: their availability or the van runs."""
+    """Why no usable meeting time of ``gt`` suits ``p``: availability, van runs, or the times
+    that suit them have no leader, room or enough other requesters free."""
     travel = gt.travel_minutes if gt.offsite else 0
     patterns = candidate_patterns(term.calendar, gt)
     if not patterns:
         return f"{gt.label} has no meeting time inside opening hours and its windows"
+    if any(participant_fits(p, pat, travel, runs) for pat in patterns):
+        return (
+            f"at the times {p.id} can come, {gt.label} has no qualified leader, no "
+            f"{'vehicle' if gt.offsite else 'suitable room'} or too few other requesters free"
+        )
     on_foot = p.model_copy(update={"transport": "self"})
     if any(participant_fits(on_foot, pat, travel, runs) for pat in patterns):
         return f"no van run covers a {gt.label} meeting at a time {p.id} is available" + (

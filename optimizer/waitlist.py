@@ -64,16 +64,18 @@ def _reasons(
     if not_allowed:
         return not_allowed
     data = prep.types[gt.id]
-    if p.id not in data.members:
-        return [unavailability(term, gt, p, prep.runs_by_day)]
+    out = [] if p.id in data.members else [unavailability(term, gt, p, prep.runs_by_day)]
     if not sections:
         blockers = type_blockers(prep, data)
-        if blockers:
-            return [f"no section of {gt.label} can run: {b}" for b in blockers]
-        return [
-            f"no section of {gt.label} runs: no {gt.min_size} of its requesters fit one meeting "
-            "time together with their other placements and the staff, rooms and vans left"
-        ]
+        out += [f"no section of {gt.label} can run: {b}" for b in blockers]
+        if not out:
+            out.append(
+                f"no section of {gt.label} runs: no {gt.min_size} of its requesters fit one "
+                "meeting time together with their other placements and the staff, rooms and "
+                "vans left"
+            )
+    if out:
+        return out
     refusals = {s.id: join_violations(term, schedule, p.id, s.id, index) for s in sections}
     open_to = [sid for sid, found in refusals.items() if not found]
     if open_to:
