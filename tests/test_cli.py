@@ -1,0 +1,93 @@
+"""The command line end to end: what a director types, what they see, what lands on disk."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import jsonschema
+import pytest
+from helpers import DATA, tiny_term
+from typer.testing import CliRunner
+
+from api.cli import app
+
+SMALL = str(DATA / "small-term.json")
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def small_schedule(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("solve") / "schedule.json"
+    result = run("solve", SMALL, "--time-limit", "10", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_solve_writes_a_schedule_that_meets_the_json_schema(small_schedule: Path) -> None:
+    schema = json.loads((files("models") / "schemas" / "schedule.schema.json").read_text())
+    doc = json.loads(small_schedule.read_text())
+    jsonschema.validate(doc, schema)
+    assert doc["status"] == "OPTIMAL" and doc["score"] == doc["bound"]
+
+
+def test_validate_accepts_the_solved_schedule(small_schedule: Path) -> None:
+    result = run("validate", SMALL, str(small_schedule))
+    assert result.exit_code == 0 and "VALID" in result.output
+
+
+def test_validate_rejects_a_broken_schedule(small_schedule: Path, tmp_path: Path) -> None:
+    doc = json.loads(small_schedule.read_text())
+    doc["sections"][0]["meetings"][0]["start"] = "06:00"
+    doc["sections"][0]["meetings"][0]["end"] = "07:00"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(doc))
+    result = run("validate", SMALL, str(broken))
+    assert result.exit_code == 1 and "INVALID" in result.output and "H3" in result.output
+
+
+def test_explain_shows_week_and_reasons(small_schedule: Path) -> None:
+    result = run("explain", SMALL, str(small_schedule), "P07")
+    assert result.exit_code == 0
+    assert "age band adolescent" in result.output
+    missing = run("explain", SMALL, str(small_schedule), "P99")
+    assert missing.exit_code == 2 and "no participant 'P99'" in missing.output
+
+
+def test_malformed_term_exits_2_names_path_and_writes_nothing(tmp_path: Path) -> None:
+    doc = tiny_term(3)
+    doc["participants"][2]["requests"][0]["group_type"] = "cookng"
+    term = tmp_path / "term.json"
+    term.write_text(json.dumps(doc))
+    out = tmp_path / "schedule.json"
+    result = run("solve", str(term), "--out", str(out), "--time-limit", "5")
+    assert result.exit_code == 2
+    assert "participants[2].requests[0].group_type: unknown group type 'cookng'" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_time_limit_must_be_positive(tmp_path: Path) -> None:
+    result = run("solve", SMALL, "--out", str(tmp_path / "s.json"), "--time-limit", "0")
+    assert result.exit_code == 2 and not (tmp_path / "s.json").exists()
+
+
+def test_convert_to_workbook_and_solve_from_it(tmp_path: Path) -> None:
+    book = tmp_path / "term.xlsx"
+    assert run("convert", SMALL, str(book)).exit_code == 0
+    out = tmp_path / "s.json"
+    result = run("solve", str(book), "--time-limit", "10", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["score"] > 0
+
+
+def test_demo_prints_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    result = run("demo", "--time-limit", "20", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Sections per group" in result.output and "Requests by priority" in result.output
+    assert json.loads(out.read_text())["format"] == "otgroups.schedule/1"
