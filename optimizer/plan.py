@@ -36,6 +36,39 @@ class Plan:
     def score(self, prep: Prepared) -> int:
         return sum(prep.weight[key] for key in self.placed())
 
+    def days_in(self, prep: Prepared) -> set[tuple[str, str]]:
+        """(participant, day) of every day someone has a meeting."""
+        return {
+            (pid, day)
+            for slot, sp in self.slots.items()
+            for day in prep.types[slot[0]].patterns[sp.pattern].days
+            for pid in sp.members
+        }
+
+    def staff_load(self, prep: Prepared) -> dict[str, int]:
+        """Weekly meetings led, per staff member."""
+        load: dict[str, int] = {}
+        for slot, sp in self.slots.items():
+            for sid in sp.staff:
+                load[sid] = load.get(sid, 0) + prep.types[slot[0]].group_type.meetings_per_week
+        return load
+
+
+def canonical(plan: Plan, ident: Identity) -> Plan:
+    """The same plan with the sections of each type without identity in slot order by pattern,
+    the order the CP-SAT symmetry breaking expects of a hint."""
+    out = Plan(rides=dict(plan.rides))
+    by_type: dict[str, list[SlotPlan]] = {}
+    for slot, sp in sorted(plan.slots.items()):
+        if ident.is_anchored(slot[0]):
+            out.slots[slot] = sp
+        else:
+            by_type.setdefault(slot[0], []).append(sp)
+    for type_id, sps in by_type.items():
+        for i, sp in enumerate(sorted(sps, key=lambda sp: sp.pattern)):
+            out.slots[type_id, i] = sp
+    return out
+
 
 def previous_plan(prep: Prepared, ident: Identity) -> Plan:
     """The previous schedule in slot terms, keeping only what is still possible per slot."""

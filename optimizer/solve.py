@@ -14,9 +14,10 @@ from models.schedule import Schedule, SecondaryAims, Section, Status
 from models.term import Term
 from models.validation import Violation, validate_schedule
 from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
+from optimizer.greedy import greedy_plan
 from optimizer.options import SolveOptions
-from optimizer.plan import Plan, previous_plan, to_contract
-from optimizer.prepare import prepare
+from optimizer.plan import Plan, canonical, previous_plan, to_contract
+from optimizer.prepare import Prepared, prepare
 from optimizer.stability import Identity, build_identity
 from optimizer.waitlist import build_waitlist
 
@@ -47,45 +48,57 @@ def solve(
     prep = prepare(term)
     ident = build_identity(prep, previous)
     scheduler = CpsatScheduler(prep, ident)
-    if previous is not None:
-        scheduler.hint(previous_plan(prep, ident))
+    start = previous_plan(prep, ident) if previous is not None else None
+    warm = canonical(greedy_plan(prep, start), ident)
+    scheduler.hint(warm)
 
     budget = options.time_limit - (time.monotonic() - started)
     primary_limit = budget * (options.primary_share if options.secondary else 1.0)
     first = scheduler.run_primary(options, primary_limit, progress)
     phases = [first]
     plan, bound = first.plan, first.bound
+    if plan is None or plan.score(prep) < warm.score(prep):
+        plan = warm  # CP-SAT found nothing better in time: the warm start stands
 
     remaining = options.time_limit - (time.monotonic() - started)
-    if plan is not None and options.secondary and remaining >= MIN_SECONDARY_SECONDS:
+    if options.secondary and remaining >= MIN_SECONDARY_SECONDS:
         scheduler.hint(plan)
         second = scheduler.run_secondary(options, remaining, plan.score(prep), progress)
         phases.append(second)
         if second.plan is not None:
             plan = second.plan
 
-    if plan is None:
-        status, plan = Status.UNKNOWN, Plan()
-    else:
-        score = plan.score(prep)
-        proven = first.status == "OPTIMAL" or (bound is not None and score >= bound)
-        status = Status.OPTIMAL if proven else Status.FEASIBLE
     score = plan.score(prep)
-    if bound is not None:
-        bound = max(bound, score)
+    proven = first.status == "OPTIMAL" or (bound is not None and score >= bound)
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    schedule = to_schedule(prep, ident, plan, status, bound, time.monotonic() - started, previous)
+    return SolveResult(schedule, validate_schedule(term, schedule), phases)
+
+
+def to_schedule(
+    prep: Prepared,
+    ident: Identity,
+    plan: Plan,
+    status: Status,
+    bound: int | None,
+    seconds: float,
+    previous: Schedule | None = None,
+) -> Schedule:
+    """The contract schedule of a plan: sections, rides, score, bound, waitlist with reasons."""
+    score = plan.score(prep)
     sections, rides = to_contract(prep, ident, plan)
     schedule = Schedule(
         status=status,
         score=score,
-        bound=bound,
-        solve_seconds=round(time.monotonic() - started, 3),
+        bound=max(bound, score) if bound is not None else None,
+        solve_seconds=round(seconds, 3),
         sections=sections,
         transport=rides,
         waitlist=[],
         secondary=_secondary(sections, previous, ident),
     )
-    schedule.waitlist = build_waitlist(term, schedule, prep)
-    return SolveResult(schedule, validate_schedule(term, schedule), phases)
+    schedule.waitlist = build_waitlist(prep.term, schedule, prep)
+    return schedule
 
 
 def _secondary(

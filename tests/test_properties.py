@@ -8,10 +8,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import parse_term
+from models import Status, parse_term
 from models.common import format_time
 from models.validation import validate_schedule
 from optimizer import SolveOptions, solve
+from optimizer.greedy import greedy_plan
+from optimizer.prepare import prepare
+from optimizer.solve import to_schedule
+from optimizer.stability import build_identity
 
 DAYS = ["mon", "tue", "wed", "thu", "fri"]
 FEATURES = ["kitchen", "quiet", "sink"]
@@ -174,3 +178,13 @@ def test_every_solve_passes_the_validator(doc: dict[str, Any]) -> None:
     placed = sum(len(s.participants) for s in schedule.sections)
     assert placed + len(schedule.waitlist) == requests
     assert all(entry.reasons for entry in schedule.waitlist)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=terms())
+def test_every_greedy_plan_passes_the_validator(doc: dict[str, Any]) -> None:
+    term = parse_term(doc)
+    prep = prepare(term)
+    ident = build_identity(prep, None)
+    schedule = to_schedule(prep, ident, greedy_plan(prep), Status.FEASIBLE, None, 0.0)
+    assert validate_schedule(term, schedule) == []

@@ -72,24 +72,44 @@ class CpsatScheduler:
 
     # -- hints ---------------------------------------------------------------------------
     def hint(self, plan: Plan) -> None:
-        """Warm start from a plan (previous schedule or greedy); replaces any earlier hint."""
-        self.model.clear_hints()
-        v = self.v
+        """Warm start from a plan (previous schedule or greedy); replaces any earlier hint.
+
+        Every variable of the model gets a value, so a valid plan is a complete, feasible
+        hint that CP-SAT takes as its first solution."""
+        m, v, prep = self.model, self.v, self.prep
+        m.clear_hints()
         for slot, active in v.active.items():
             sp = plan.slots.get(slot)
-            self.model.add_hint(active, sp is not None)
+            m.add_hint(active, sp is not None)
             for k, z in enumerate(v.pattern[slot]):
-                self.model.add_hint(z, sp is not None and sp.pattern == k)
+                m.add_hint(z, sp is not None and sp.pattern == k)
+            pattern = prep.types[slot[0]].patterns[sp.pattern] if sp is not None else None
+            for j, ws in enumerate(v.week_start[slot]):
+                m.add_hint(ws, pattern.week_start(j) if pattern is not None else 0)
         for (slot, rid), lit in v.room.items():
-            self.model.add_hint(lit, _get(plan, slot, "room") == rid)
+            m.add_hint(lit, _get(plan, slot, "room") == rid)
         for (slot, vid), lit in v.vehicle.items():
-            self.model.add_hint(lit, _get(plan, slot, "vehicle") == vid)
+            m.add_hint(lit, _get(plan, slot, "vehicle") == vid)
         for (slot, sid), lit in v.staff.items():
-            self.model.add_hint(lit, sid in (_get(plan, slot, "staff") or ()))
+            m.add_hint(lit, sid in (_get(plan, slot, "staff") or ()))
+        for (slot, sid, day), lit in v.staff_day.items():
+            sp = plan.slots.get(slot)
+            meets = sp is not None and day in prep.types[slot[0]].patterns[sp.pattern].days
+            m.add_hint(lit, meets and sid in sp.staff)  # type: ignore[union-attr]
+        for (slot, program), lit in v.program.items():
+            members = _get(plan, slot, "members") or ()
+            m.add_hint(lit, any(prep.term.participant(p).program == program for p in members))
         for (pid, slot), lit in v.assign.items():
-            self.model.add_hint(lit, pid in (_get(plan, slot, "members") or ()))
+            m.add_hint(lit, pid in (_get(plan, slot, "members") or ()))
+        comes = plan.days_in(prep)
+        for (pid, day), lit in v.attends.items():
+            m.add_hint(lit, (pid, day) in comes)
         for (pid, run), lit in v.ride.items():
-            self.model.add_hint(lit, plan.rides.get((pid, run.day)) == run)
+            m.add_hint(lit, (pid, run.day) in comes and plan.rides.get((pid, run.day)) == run)
+        if self.secondary is not None:
+            for key, lit in self.secondary.comes.items():
+                m.add_hint(lit, key in comes)
+            m.add_hint(self.secondary.max_staff, max(plan.staff_load(prep).values(), default=0))
 
     # -- phases --------------------------------------------------------------------------
     def run_primary(
@@ -127,7 +147,9 @@ class CpsatScheduler:
         seconds = time.monotonic() - started
         name = solver.status_name(status)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return PhaseResult(name, None, None, None, seconds)
+            bound = solver.best_objective_bound
+            known = status != cp_model.INFEASIBLE and abs(bound) < 1e18
+            return PhaseResult(name, None, None, round(bound) if known else None, seconds)
         return PhaseResult(
             status=name,
             plan=self._extract(solver),

@@ -37,6 +37,8 @@ class SecondaryTerms:
     timetable: cp_model.LinearExprT
     participant_days: cp_model.LinearExprT
     max_staff: cp_model.IntVar
+    comes: dict[tuple[str, str], cp_model.IntVar]
+    """(participant, day) → comes in that day, for those without a van-ride variable."""
 
     def weighted(self) -> cp_model.LinearExprT:
         w = SECONDARY_WEIGHTS
@@ -52,11 +54,13 @@ def add_secondary(
     model: cp_model.CpModel, prep: Prepared, v: Variables, ident: Identity
 ) -> SecondaryTerms:
     """Create the secondary-aim variables and return their expressions."""
+    comes: dict[tuple[str, str], cp_model.IntVar] = {}
     return SecondaryTerms(
         moved=_moved(v, ident),
         timetable=_timetable(v, ident),
-        participant_days=_participant_days(model, prep, v),
+        participant_days=_participant_days(model, prep, v, comes),
         max_staff=_max_staff(model, prep, v),
+        comes=comes,
     )
 
 
@@ -86,7 +90,10 @@ def _timetable(v: Variables, ident: Identity) -> cp_model.LinearExprT:
 
 
 def _participant_days(
-    model: cp_model.CpModel, prep: Prepared, v: Variables
+    model: cp_model.CpModel,
+    prep: Prepared,
+    v: Variables,
+    comes: dict[tuple[str, str], cp_model.IntVar],
 ) -> cp_model.LinearExprT:
     days = prep.term.calendar.days
     if len(v.assign) * len(days) > MAX_DAY_LINKS:
@@ -104,7 +111,7 @@ def _participant_days(
                 continue
             attends = v.attends.get((pid, day))
             if attends is None:
-                attends = model.new_bool_var(f"comes[{pid},{day}]")
+                attends = comes[pid, day] = model.new_bool_var(f"comes[{pid},{day}]")
                 for lit, meets in links:
                     model.add(attends >= lit + meets - 1)
             terms.append(attends)

@@ -123,7 +123,7 @@ def staff_h5(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
     within their daily and weekly session limits."""
     by_staff: dict[str, list[cp_model.IntervalVar]] = {}
     load: dict[str, list[cp_model.LinearExprT]] = {}
-    days: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    days: dict[tuple[str, str], list[Slot]] = {}
     for slot in v.active:
         data = prep.types[slot[0]]
         gt = data.group_type
@@ -135,25 +135,22 @@ def staff_h5(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
                 _intervals(model, v, data, slot, lit, data.travel, f"staff[{slot},{sid}]")
             )
             load.setdefault(sid, []).append(gt.meetings_per_week * lit)
-            for day in {d for k in ks for d in data.patterns[k].days}:
-                days.setdefault((sid, day), []).append(
-                    _and(model, lit, v.meets_on(data, slot, day))
-                )
+            for day in sorted({d for k in ks for d in data.patterns[k].days}):
+                days.setdefault((sid, day), []).append(slot)
     for sid, intervals in by_staff.items():
         if len(intervals) > 1:
             model.add_no_overlap(intervals)
         model.add(sum(load[sid]) <= prep.term.staff_member(sid).max_sessions_per_week)
-    for (sid, _day), meetings in days.items():
+    for (sid, day), slots in days.items():
         limit = prep.term.staff_member(sid).max_sessions_per_day
-        if len(meetings) > limit:
-            model.add(sum(meetings) <= limit)
-
-
-def _and(model: cp_model.CpModel, lit: cp_model.IntVar, expr: cp_model.LinearExprT):
-    """A 0/1 variable at least ``lit AND expr`` (enough where only upper bounds are imposed)."""
-    both = model.new_bool_var("")
-    model.add(both >= lit + expr - 1)
-    return both
+        if len(slots) <= limit:
+            continue
+        for slot in slots:
+            both = model.new_bool_var(f"staff_day[{slot},{sid},{day}]")
+            meets = v.meets_on(prep.types[slot[0]], slot, day)
+            model.add(both >= v.staff[slot, sid] + meets - 1)
+            v.staff_day[slot, sid, day] = both
+        model.add(sum(v.staff_day[slot, sid, day] for slot in slots) <= limit)
 
 
 def vehicles_h6(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
@@ -225,6 +222,7 @@ def single_program_h9(model: cp_model.CpModel, prep: Prepared, v: Variables) -> 
         if len(by_program) < 2:
             continue
         chosen = {prog: model.new_bool_var(f"program[{slot},{prog}]") for prog in by_program}
+        v.program.update({(slot, prog): lit for prog, lit in chosen.items()})
         model.add_at_most_one(chosen.values())
         for prog, pids in by_program.items():
             for pid in pids:

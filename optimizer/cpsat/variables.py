@@ -27,6 +27,10 @@ class Variables:
     vehicle: dict[tuple[Slot, str], cp_model.IntVar] = field(default_factory=dict)
     ride: dict[tuple[str, RunRef], cp_model.IntVar] = field(default_factory=dict)
     attends: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    staff_day: dict[tuple[Slot, str, str], cp_model.IntVar] = field(default_factory=dict)
+    """(slot, staff, day) → at least "leads the slot and it meets that day" (H5 daily load)."""
+    program: dict[tuple[Slot, str], cp_model.IntVar] = field(default_factory=dict)
+    """(slot, program) → the program of a single-program slot (H9)."""
     slots_of_type: dict[str, list[Slot]] = field(default_factory=dict)
     slots_of_participant: dict[str, list[Slot]] = field(default_factory=dict)
 

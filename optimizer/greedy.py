@@ -1,0 +1,465 @@
+"""A careful greedy scheduler: what a director does with a spreadsheet, every hard rule kept.
+
+Scarcest group type first; for each, open sections one at a time at the meeting pattern that
+seats the most weight (required before recommended before optional) for which a room or vehicle
+and qualified staff are free; then fill the remaining requests into open sections. It speaks the
+prepared compatibilities of :mod:`optimizer.prepare`, so its plan is a valid CP-SAT hint, and it
+can start from a plan (the previous schedule) and only add to it.
+
+Busy time is kept as bit masks over a week grid whose step divides every duration, travel time
+and the slot, so clash tests are single integer ANDs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import gcd
+
+from optimizer.cpsat.variables import Slot
+from optimizer.patterns import Pattern
+from optimizer.plan import Plan, SlotPlan
+from optimizer.prepare import Prepared, RunRef, TypeData
+
+DAY_MINUTES = 1440
+
+
+@dataclass
+class _Open:
+    """A section being built or already placed."""
+
+    type_id: str
+    pattern: int
+    room: str | None
+    vehicle: str | None
+    staff: tuple[str, ...]
+    members: list[str] = field(default_factory=list)
+
+
+class Greedy:
+    """Greedy placement state over prepared data."""
+
+    def __init__(self, prep: Prepared, start: Plan | None = None) -> None:
+        self.prep = prep
+        term = prep.term
+        self.step = _grid_step(prep)
+        self.masks: dict[tuple[str, int], tuple[int, int]] = {}
+        """(type, pattern) → (mask of meetings, mask of meetings widened by travel)."""
+        self.people = {p.id: p for p in term.participants}
+        self.apart = {p.id: set(p.keep_apart) for p in term.participants}
+        for p in term.participants:
+            for other in p.keep_apart:
+                self.apart.setdefault(other, set()).add(p.id)
+        self._reset()
+        if start is not None:
+            self._load(start)
+
+    def _reset(self) -> None:
+        """Nothing placed."""
+        self.busy_people: dict[str, int] = {}
+        self.busy_rooms: dict[str, int] = {}
+        self.busy_staff: dict[str, int] = {}
+        self.busy_vehicles: dict[str, int] = {}
+        self.staff_day: dict[tuple[str, str], int] = {}
+        self.staff_week: dict[str, int] = {}
+        self.hull: dict[tuple[str, str], tuple[int, int]] = {}
+        """(rider, day) → first and last busy minute (travel included) of their day."""
+        self.rides: dict[tuple[str, str], RunRef] = {}
+        self.run_riders: dict[RunRef, set[str]] = {}
+        self.placed: set[tuple[str, str]] = set()
+        self.sections: dict[Slot, _Open] = {}
+
+    # -- masks ---------------------------------------------------------------------------
+    def _mask(self, data: TypeData, k: int) -> tuple[int, int]:
+        key = (data.id, k)
+        if key not in self.masks:
+            pat = data.patterns[k]
+            self.masks[key] = (
+                _bits(pat, 0, self.step),
+                _bits(pat, data.travel, self.step),
+            )
+        return self.masks[key]
+
+    # -- feasibility -----------------------------------------------------------------------
+    def _rider_ok(self, pid: str, data: TypeData, k: int) -> dict[str, RunRef] | None:
+        """Runs that carry a van rider on each day of the pattern after joining, or None."""
+        person = self.people[pid]
+        if person.transport != "van":
+            return {}
+        pat = data.patterns[k]
+        choice: dict[str, RunRef] = {}
+        for day in pat.days:
+            lo, hi = pat.start - data.travel, pat.end + data.travel
+            if (pid, day) in self.hull:
+                a, b = self.hull[pid, day]
+                lo, hi = min(lo, a), max(hi, b)
+            run = self._run_for(pid, day, lo, hi)
+            if run is None:
+                return None
+            choice[day] = run
+        return choice
+
+    def _run_for(self, pid: str, day: str, lo: int, hi: int) -> RunRef | None:
+        current = self.rides.get((pid, day))
+        wheelchair = self.people[pid].wheelchair
+        best = None
+        for run in self.prep.runs_by_day.get(day, []):
+            if not run.covers(lo, hi):
+                continue
+            if run == current:
+                return run
+            vehicle = self.prep.term.vehicle(run.vehicle)
+            riders = self.run_riders.get(run, set())
+            if len(riders) >= vehicle.seats:
+                continue
+            if wheelchair and sum(self.people[r].wheelchair for r in riders) >= (
+                vehicle.wheelchair_seats
+            ):
+                continue
+            if best is None:
+                best = run
+        return best
+
+    def _staff_ok(self, sid: str, data: TypeData, k: int) -> bool:
+        """Qualified, available, free then, and within daily and weekly limits."""
+        if k not in data.staff.get(sid, frozenset()):
+            return False
+        _, wide = self._mask(data, k)
+        s = self.prep.term.staff_member(sid)
+        pat = data.patterns[k]
+        return (
+            not self.busy_staff.get(sid, 0) & wide
+            and self.staff_week.get(sid, 0) + len(pat.days) <= s.max_sessions_per_week
+            and all(self.staff_day.get((sid, d), 0) < s.max_sessions_per_day for d in pat.days)
+        )
+
+    def _free_staff(self, data: TypeData, k: int) -> list[str]:
+        ok = [sid for sid in data.staff if self._staff_ok(sid, data, k)]
+        ok.sort(key=lambda sid: (self.staff_week.get(sid, 0), sid))
+        return ok[: data.group_type.staff.count]
+
+    def _place(self, data: TypeData, k: int) -> tuple[str | None, str | None, int] | None:
+        """A free room (or vehicle) for the pattern and the members it allows, or None."""
+        gt = data.group_type
+        narrow, wide = self._mask(data, k)
+        term = self.prep.term
+        if gt.offsite:
+            best = None
+            for vid, ks in data.vehicles.items():
+                if k in ks and not self.busy_vehicles.get(vid, 0) & wide:
+                    v = term.vehicle(vid)
+                    seats = min(gt.max_size, v.seats - gt.staff.count)
+                    if best is None or seats > best[2]:
+                        best = (None, vid, seats)
+            return best
+        best_room, rank = None, None
+        for rid, ks in data.rooms.items():
+            if k in ks and not self.busy_rooms.get(rid, 0) & narrow:
+                room = term.room(rid)
+                fits = min(gt.max_size, room.capacity)
+                spare = len(set(room.features) - set(gt.room_features))
+                key = (fits, -spare, -room.capacity, rid)
+                if rank is None or key > rank:
+                    best_room, rank = rid, key
+        return (best_room, None, rank[0]) if rank is not None else None
+
+    def _joinable(self, pid: str, data: TypeData, k: int, section: _Open) -> bool:
+        """Every rule that depends on who is already in the section."""
+        gt = data.group_type
+        p = self.people[pid]
+        others = [self.people[m] for m in section.members]
+        if self.apart.get(pid, set()) & set(section.members):
+            return False
+        high = sum(o.acuity == "high" for o in others)
+        if gt.max_high_acuity is not None and p.acuity == "high" and high >= gt.max_high_acuity:
+            return False
+        if gt.single_program and others and others[0].program != p.program:
+            return False
+        if gt.offsite and p.wheelchair and section.vehicle is not None:
+            seats = self.prep.term.vehicle(section.vehicle).wheelchair_seats
+            if sum(o.wheelchair for o in others) >= seats:
+                return False
+        return True
+
+    def _free_for(self, pid: str, data: TypeData, k: int) -> bool:
+        _, wide = self._mask(data, k)
+        return (
+            (pid, data.id) not in self.placed
+            and k in data.members.get(pid, frozenset())
+            and not self.busy_people.get(pid, 0) & wide
+        )
+
+    # -- building sections ---------------------------------------------------------------
+    def _pick_members(
+        self, data: TypeData, k: int, section: _Open, capacity: int, pool: list[str]
+    ) -> list[str]:
+        """Members for a new section, most weight first; single-program picks its program."""
+        gt = data.group_type
+        if not gt.single_program:
+            return self._fill(data, k, section, capacity, pool)
+        best: list[str] = []
+        for program in sorted({self.people[p].program for p in pool}):
+            trial = _Open(section.type_id, k, section.room, section.vehicle, section.staff)
+            chosen = self._fill(
+                data, k, trial, capacity, [p for p in pool if self.people[p].program == program]
+            )
+            if self._value(data, chosen) > self._value(data, best):
+                best = chosen
+        return best
+
+    def _fill(
+        self, data: TypeData, k: int, section: _Open, capacity: int, pool: list[str]
+    ) -> list[str]:
+        chosen: list[str] = []
+        trial = _Open(section.type_id, k, section.room, section.vehicle, section.staff, [])
+        for pid in pool:
+            if len(chosen) >= capacity:
+                break
+            if self._joinable(pid, data, k, trial) and self._rider_ok(pid, data, k) is not None:
+                if self.people[pid].transport == "van" and not self._seats_hold(
+                    chosen, pid, data, k
+                ):
+                    continue
+                chosen.append(pid)
+                trial.members.append(pid)
+        return chosen
+
+    def _seats_hold(self, chosen: list[str], pid: str, data: TypeData, k: int) -> bool:
+        """Van seats still suffice when ``pid`` rides along with the riders chosen so far."""
+        extra: dict[RunRef, list[str]] = {}
+        for other in [*chosen, pid]:
+            choice = self._rider_ok(other, data, k)
+            if choice is None:
+                return False
+            for day, run in choice.items():
+                if self.rides.get((other, day)) != run:
+                    extra.setdefault(run, []).append(other)
+        for run, riders in extra.items():
+            vehicle = self.prep.term.vehicle(run.vehicle)
+            now = self.run_riders.get(run, set())
+            if len(now) + len(riders) > vehicle.seats:
+                return False
+            chairs = sum(self.people[r].wheelchair for r in [*now, *riders])
+            if chairs > vehicle.wheelchair_seats:
+                return False
+        return True
+
+    def _value(self, data: TypeData, members: list[str]) -> int:
+        return sum(self.prep.weight[pid, data.id] for pid in members)
+
+    def _pool(self, data: TypeData, k: int) -> list[str]:
+        """Unplaced requesters free for the pattern, heaviest and least flexible first."""
+        pool = [pid for pid in data.members if self._free_for(pid, data, k)]
+        pool.sort(key=lambda pid: (-self.prep.weight[pid, data.id], len(data.members[pid]), pid))
+        return pool
+
+    def best_section(self, data: TypeData) -> _Open | None:
+        """The most valuable section of the type that can open now, or None."""
+        gt = data.group_type
+        scored = []
+        for k in range(len(data.patterns)):
+            pool = self._pool(data, k)
+            if len(pool) < gt.min_size:
+                continue
+            potential = self._value(data, pool[: gt.max_size])
+            scored.append((potential, -k, pool))
+        scored.sort(reverse=True)
+        best: _Open | None = None
+        best_value = 0
+        for potential, neg_k, pool in scored:
+            if potential <= best_value:
+                break
+            k = -neg_k
+            place = self._place(data, k)
+            staff = self._free_staff(data, k)
+            if place is None or len(staff) < gt.staff.count:
+                continue
+            room, vehicle, capacity = place
+            section = _Open(data.id, k, room, vehicle, tuple(staff))
+            members = self._pick_members(data, k, section, capacity, pool)
+            value = self._value(data, members)
+            if len(members) >= gt.min_size and value > best_value:
+                section.members = members
+                best, best_value = section, value
+        return best
+
+    # -- committing ----------------------------------------------------------------------
+    def commit(self, slot: Slot, section: _Open) -> None:
+        data = self.prep.types[section.type_id]
+        k = section.pattern
+        narrow, wide = self._mask(data, k)
+        pat = data.patterns[k]
+        self.sections[slot] = section
+        if section.room is not None:
+            self.busy_rooms[section.room] = self.busy_rooms.get(section.room, 0) | narrow
+        if section.vehicle is not None:
+            self.busy_vehicles[section.vehicle] = self.busy_vehicles.get(section.vehicle, 0) | wide
+        for sid in section.staff:
+            self.busy_staff[sid] = self.busy_staff.get(sid, 0) | wide
+            self.staff_week[sid] = self.staff_week.get(sid, 0) + len(pat.days)
+            for d in pat.days:
+                self.staff_day[sid, d] = self.staff_day.get((sid, d), 0) + 1
+        members, section.members = section.members, []
+        for pid in members:
+            self.add_member(slot, pid)
+
+    def add_member(self, slot: Slot, pid: str) -> None:
+        section = self.sections[slot]
+        data = self.prep.types[section.type_id]
+        k = section.pattern
+        choice = self._rider_ok(pid, data, k)
+        assert choice is not None
+        _, wide = self._mask(data, k)
+        pat = data.patterns[k]
+        section.members.append(pid)
+        self.placed.add((pid, data.id))
+        self.busy_people[pid] = self.busy_people.get(pid, 0) | wide
+        for day, run in choice.items():
+            lo, hi = pat.start - data.travel, pat.end + data.travel
+            a, b = self.hull.get((pid, day), (lo, hi))
+            self.hull[pid, day] = (min(a, lo), max(b, hi))
+            old = self.rides.get((pid, day))
+            if old is not None:
+                self.run_riders[old].discard(pid)
+            self.rides[pid, day] = run
+            self.run_riders.setdefault(run, set()).add(pid)
+
+    def _load(self, plan: Plan) -> None:
+        """Start from ``plan``: keep each section's time, and its room, vehicle and staff where
+        they are still valid (else pick free ones); keep members who still fit. A section that
+        cannot keep ``min_size`` members or find resources is left out."""
+        kept = dict(plan.slots)
+        while True:
+            dropped = [slot for slot, sp in kept.items() if not self._restore(slot, sp)]
+            if not dropped:
+                return
+            for slot in dropped:
+                kept.pop(slot)
+            self._reset()
+
+    def _restore(self, slot: Slot, sp: SlotPlan) -> bool:
+        data = self.prep.types[slot[0]]
+        k, gt = sp.pattern, data.group_type
+        place = self._place(data, k)
+        if place is None:
+            return False
+        room, vehicle = place[0], place[1]
+        narrow, wide = self._mask(data, k)
+        if (
+            sp.room is not None
+            and k in data.rooms.get(sp.room, frozenset())
+            and not self.busy_rooms.get(sp.room, 0) & narrow
+        ):
+            room = sp.room
+        if (
+            sp.vehicle is not None
+            and k in data.vehicles.get(sp.vehicle, frozenset())
+            and not self.busy_vehicles.get(sp.vehicle, 0) & wide
+        ):
+            vehicle = sp.vehicle
+        staff = [sid for sid in sp.staff if self._staff_ok(sid, data, k)][: gt.staff.count]
+        for sid in self._free_staff(data, k):
+            if len(staff) < gt.staff.count and sid not in staff:
+                staff.append(sid)
+        if len(staff) < gt.staff.count:
+            return False
+        self.commit(slot, _Open(slot[0], k, room, vehicle, tuple(staff)))
+        section = self.sections[slot]
+        for pid in sp.members:
+            if (
+                self._free_for(pid, data, k)
+                and self._joinable(pid, data, k, section)
+                and self._can_add(slot, pid)
+            ):
+                self.add_member(slot, pid)
+        return len(section.members) >= gt.min_size
+
+    def _can_add(self, slot: Slot, pid: str) -> bool:
+        section = self.sections[slot]
+        data = self.prep.types[section.type_id]
+        k = section.pattern
+        if self._rider_ok(pid, data, k) is None:
+            return False
+        if not self._seats_hold([], pid, data, k):
+            return False
+        gt = data.group_type
+        if section.room is not None:
+            cap = min(gt.max_size, self.prep.term.room(section.room).capacity)
+        elif section.vehicle is not None:
+            cap = min(gt.max_size, self.prep.term.vehicle(section.vehicle).seats - gt.staff.count)
+        else:
+            cap = gt.max_size
+        return len(section.members) < cap
+
+    # -- the whole run -------------------------------------------------------------------
+    def run(self) -> Plan:
+        for data in self._scarcest_first():
+            free = [(data.id, i) for i in range(data.slots) if (data.id, i) not in self.sections]
+            for slot in free:
+                section = self.best_section(data)
+                if section is None:
+                    break
+                self.commit(slot, section)
+        self._fill_open_sections()
+        return self.plan()
+
+    def _scarcest_first(self) -> list[TypeData]:
+        def pressure(data: TypeData) -> float:
+            demand = sum(self.prep.weight[pid, data.id] for pid in data.members)
+            seats = max(1, data.slots * data.group_type.max_size)
+            return demand / seats
+
+        return sorted(self.prep.types.values(), key=lambda d: (-pressure(d), d.id))
+
+    def _fill_open_sections(self) -> None:
+        """Unplaced requests, heaviest first, into any open section they can join."""
+        waiting = sorted(
+            (
+                (pid, t)
+                for t, data in self.prep.types.items()
+                for pid in data.members
+                if (pid, t) not in self.placed
+            ),
+            key=lambda key: (-self.prep.weight[key], key),
+        )
+        for pid, type_id in waiting:
+            data = self.prep.types[type_id]
+            for slot, section in sorted(self.sections.items()):
+                if section.type_id != type_id or (pid, type_id) in self.placed:
+                    continue
+                k = section.pattern
+                if (
+                    self._free_for(pid, data, k)
+                    and self._joinable(pid, data, k, section)
+                    and self._can_add(slot, pid)
+                ):
+                    self.add_member(slot, pid)
+
+    def plan(self) -> Plan:
+        """The placement as a plan."""
+        plan = Plan(rides=dict(self.rides))
+        for slot, s in self.sections.items():
+            plan.slots[slot] = SlotPlan(s.pattern, s.room, s.vehicle, s.staff, tuple(s.members))
+        return plan
+
+
+def greedy_plan(prep: Prepared, start: Plan | None = None) -> Plan:
+    """A valid plan built greedily, starting from ``start`` when given."""
+    return Greedy(prep, start).run()
+
+
+def _grid_step(prep: Prepared) -> int:
+    step = prep.term.calendar.slot_minutes
+    for data in prep.types.values():
+        step = gcd(step, data.group_type.duration_minutes, data.travel)
+    return max(step, 1)
+
+
+def _bits(pattern: Pattern, travel: int, step: int) -> int:
+    """Week-grid bit mask of the pattern's meetings widened by ``travel``."""
+    mask = 0
+    for j in range(len(pattern.days)):
+        start = pattern.week_start(j) - travel
+        end = start + pattern.duration + 2 * travel
+        first, last = start // step, -(-end // step)
+        mask |= ((1 << (last - first)) - 1) << (first + DAY_MINUTES // step)
+    return mask
