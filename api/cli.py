@@ -8,7 +8,6 @@ schedule could be produced; 70 internal error. Errors are one plain paragraph, n
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -222,4 +221,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 
 from models.common import ContractModel, Day, Time
 from models.term import Priority
 
-SCHEDULE_FORMAT = "otgroups.schedule/1"
+SCHEDULE_FORMAT: Final = "otgroups.schedule/1"
 
 
 class Status(StrEnum):

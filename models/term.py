@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, PrivateAttr
 
 from models.common import ContractModel, Day, Id, Time, Window
 
-TERM_FORMAT = "otgroups.term/1"
+TERM_FORMAT: Final = "otgroups.term/1"
 
 Role = Literal["OT", "OTA", "PEER", "RT", "OTHER"]
 AgeBand = Literal["adolescent", "adult", "older-adult"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from models.term import GroupType, Participant
 
 
-def listing(values: list[str]) -> str:
+def listing(values: Iterable[str]) -> str:
     """``a, b, c`` or ``none``."""
-    return ", ".join(values) if values else "none"
+    text = ", ".join(values)
+    return text or "none"
 
 
 def ineligibility(gt: GroupType, p: Participant) -> list[str]:

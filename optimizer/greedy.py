@@ -448,7 +448,7 @@ def greedy_plan(prep: Prepared, start: Plan | None = None) -> Plan:
 
 
 def _grid_step(prep: Prepared) -> int:
-    step = prep.term.calendar.slot_minutes
+    step: int = prep.term.calendar.slot_minutes
     for data in prep.types.values():
         step = gcd(step, data.group_type.duration_minutes, data.travel)
     return max(step, 1)

@@ -120,11 +120,11 @@ def to_contract(prep: Prepared, ident: Identity, plan: Plan) -> tuple[list[Secti
     for (pid, day), run in plan.rides.items():
         if day in days_of.get(pid, ()):
             riders.setdefault(run, []).append(pid)
-    day_order = {d: i for i, d in enumerate(term.calendar.days)}
+    day_order: dict[str, int] = {d: i for i, d in enumerate(term.calendar.days)}
     rides = [
         Ride(
             vehicle=run.vehicle,
-            day=run.day,  # type: ignore[arg-type]
+            day=run.day,
             arrive=run.arrive,
             depart=run.depart,
             participants=sorted(pids, key=order.__getitem__),

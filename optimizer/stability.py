@@ -72,10 +72,10 @@ def build_identity(prep: Prepared, previous: Schedule | None) -> Identity:
         counts = {sid: ids.count(sid) for sid in ids}
         free = [(type_id, i) for i in range(data.slots) if (type_id, i) not in ident.names]
         for sid in sorted(counts, key=lambda s: (-counts[s], s)):
-            slot = free.pop(0) if free else None
-            by_id[sid] = slot
-            if slot is not None:
-                ident.names[slot] = sid
+            target = free.pop(0) if free else None
+            by_id[sid] = target
+            if target is not None:
+                ident.names[target] = sid
                 taken[type_id].add(sid)
         for (pid, t), sid in enrolled.items():
             if t == type_id and (pid, type_id) in prep.weight:

@@ -16,7 +16,7 @@ from optimizer.diagnose import type_blockers, unavailability
 from optimizer.eligibility import ineligibility
 from optimizer.prepare import Prepared
 
-RANK = {p: i for i, p in enumerate(PRIORITIES)}
+RANK: dict[str, int] = {p: i for i, p in enumerate(PRIORITIES)}
 
 
 def build_waitlist(

@@ -26,27 +26,28 @@ MAX_DAY_LINKS = 250_000
 """Above this many (request, slot, day) links the participant-days aim is left out (model size)."""
 
 
-def primary_score(prep: Prepared, v: Variables) -> cp_model.LinearExprT:
+def primary_score(prep: Prepared, v: Variables) -> cp_model.LinearExpr:
     """Σ weight(priority) × placed, the contract score."""
-    return sum(prep.weight[pid, slot[0]] * lit for (pid, slot), lit in v.assign.items())
+    keys = list(v.assign)
+    return cp_model.LinearExpr.weighted_sum(
+        [v.assign[key] for key in keys], [prep.weight[pid, slot[0]] for pid, slot in keys]
+    )
 
 
 @dataclass
 class SecondaryTerms:
-    moved: cp_model.LinearExprT
-    timetable: cp_model.LinearExprT
-    participant_days: cp_model.LinearExprT
+    moved: cp_model.LinearExpr
+    timetable: cp_model.LinearExpr
+    participant_days: cp_model.LinearExpr
     max_staff: cp_model.IntVar
     comes: dict[tuple[str, str], cp_model.IntVar]
     """(participant, day) → comes in that day, for those without a van-ride variable."""
 
-    def weighted(self) -> cp_model.LinearExprT:
+    def weighted(self) -> cp_model.LinearExpr:
         w = SECONDARY_WEIGHTS
-        return (
-            w["moved"] * self.moved
-            + w["timetable"] * self.timetable
-            + w["participant_days"] * self.participant_days
-            + w["max_staff"] * self.max_staff
+        return cp_model.LinearExpr.weighted_sum(
+            [self.moved, self.timetable, self.participant_days, self.max_staff],
+            [w["moved"], w["timetable"], w["participant_days"], w["max_staff"]],
         )
 
 
@@ -64,20 +65,22 @@ def add_secondary(
     )
 
 
-def _kept(lit: cp_model.IntVar | None) -> cp_model.LinearExprT:
+def _kept(lit: cp_model.IntVar | None) -> cp_model.LinearExpr | int:
     """1 when what ``lit`` would keep is changed (always 1 when it cannot be kept)."""
     return 1 - lit if lit is not None else 1
 
 
-def _moved(v: Variables, ident: Identity) -> cp_model.LinearExprT:
-    return sum(
-        _kept(v.assign.get((pid, slot)) if slot is not None else None)
-        for (pid, _type_id), slot in ident.current.items()
+def _moved(v: Variables, ident: Identity) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.sum(
+        [
+            _kept(v.assign.get((pid, slot)) if slot is not None else None)
+            for (pid, _type_id), slot in ident.current.items()
+        ]
     )
 
 
-def _timetable(v: Variables, ident: Identity) -> cp_model.LinearExprT:
-    terms: list[cp_model.LinearExprT] = []
+def _timetable(v: Variables, ident: Identity) -> cp_model.LinearExpr:
+    terms: list[cp_model.LinearExpr | int] = []
     for slot, prev in ident.previous.items():
         z = v.pattern[slot]
         terms.append(_kept(z[prev.pattern] if prev.pattern is not None else None))
@@ -86,7 +89,7 @@ def _timetable(v: Variables, ident: Identity) -> cp_model.LinearExprT:
         if prev.vehicle is not None:
             terms.append(_kept(v.vehicle.get((slot, prev.vehicle))))
         terms.extend(_kept(v.staff.get((slot, sid))) for sid in prev.staff)
-    return sum(terms)
+    return cp_model.LinearExpr.sum(terms)
 
 
 def _participant_days(
@@ -94,10 +97,10 @@ def _participant_days(
     prep: Prepared,
     v: Variables,
     comes: dict[tuple[str, str], cp_model.IntVar],
-) -> cp_model.LinearExprT:
+) -> cp_model.LinearExpr:
     days = prep.term.calendar.days
     if len(v.assign) * len(days) > MAX_DAY_LINKS:
-        return 0
+        return cp_model.LinearExpr.sum([])
     terms = []
     for pid, slots in v.slots_of_participant.items():
         for day in days:
@@ -115,7 +118,7 @@ def _participant_days(
                 for lit, meets in links:
                     model.add(attends >= lit + meets - 1)
             terms.append(attends)
-    return sum(terms)
+    return cp_model.LinearExpr.sum(terms)
 
 
 def _max_staff(model: cp_model.CpModel, prep: Prepared, v: Variables) -> cp_model.IntVar:

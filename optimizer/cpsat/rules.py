@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from optimizer.cpsat.variables import Slot, Variables
-from optimizer.prepare import Prepared, TypeData
+from optimizer.prepare import Prepared, RunRef, TypeData
 
 Rule = Callable[[cp_model.CpModel, Prepared, Variables], None]
 
@@ -243,7 +243,7 @@ def transport_h11(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None
     before their first meeting (minus travel) and takes them after their last (plus travel);
     runs hold their seats and wheelchair seats."""
     term = prep.term
-    riders_of_run: dict[object, list[str]] = {}
+    riders_of_run: dict[RunRef, list[str]] = {}
     for (pid, day), attends in v.attends.items():
         runs = prep.runs_by_day.get(day, [])
         model.add(sum(v.ride[pid, run] for run in runs) == attends)
@@ -268,7 +268,7 @@ def transport_h11(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None
                 if uncovered:
                     model.add(lit + v.ride[pid, run] + sum(z[k] for k in uncovered) <= 2)
     for run, pids in riders_of_run.items():
-        vehicle = term.vehicle(run.vehicle)  # type: ignore[attr-defined]
+        vehicle = term.vehicle(run.vehicle)
         if len(pids) > vehicle.seats:
             model.add(sum(v.ride[pid, run] for pid in pids) <= vehicle.seats)
         wheelchair = [pid for pid in pids if term.participant(pid).wheelchair]

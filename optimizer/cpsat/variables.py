@@ -34,18 +34,12 @@ class Variables:
     slots_of_type: dict[str, list[Slot]] = field(default_factory=dict)
     slots_of_participant: dict[str, list[Slot]] = field(default_factory=dict)
 
-    def placed(self, pid: str, type_id: str) -> cp_model.LinearExprT:
-        """1 when the request (participant, type) is placed in some section."""
-        return sum(
-            self.assign[pid, slot]
-            for slot in self.slots_of_type[type_id]
-            if (pid, slot) in self.assign
-        )
-
-    def meets_on(self, data: TypeData, slot: Slot, day: str) -> cp_model.LinearExprT:
+    def meets_on(self, data: TypeData, slot: Slot, day: str) -> cp_model.LinearExpr:
         """1 when the slot runs and meets on ``day``."""
         z = self.pattern[slot]
-        return sum(z[k] for k, pat in enumerate(data.patterns) if day in pat.days)
+        return cp_model.LinearExpr.sum(
+            [z[k] for k, pat in enumerate(data.patterns) if day in pat.days]
+        )
 
 
 def create_variables(model: cp_model.CpModel, prep: Prepared) -> Variables:
