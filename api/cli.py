@@ -8,6 +8,7 @@ schedule could be produced; 70 internal error. Errors are one plain paragraph, n
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -85,6 +86,38 @@ TimeLimit = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds
 Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed for the search.")]
 Log = Annotated[bool, typer.Option("--log", help="Print the CP-SAT search log.")]
+CpsatParams = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cpsat",
+        metavar="NAME=VALUE",
+        help="Any other CP-SAT parameter, e.g. --cpsat linearization_level=2 (repeatable).",
+    ),
+]
+
+
+def cpsat_parameters(pairs: list[str] | None) -> dict[str, Any]:
+    """``name=value`` pairs checked against CP-SAT's parameter set, values parsed as JSON."""
+    from ortools.sat import sat_parameters_pb2
+
+    fields = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        name, _, raw = pair.partition("=")
+        if name not in fields or not raw:
+            raise StopError(
+                2, f"Input error: --cpsat {pair!r} is not NAME=VALUE of a CP-SAT parameter"
+            )
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        try:
+            setattr(sat_parameters_pb2.SatParameters(), name, value)
+        except (TypeError, ValueError) as exc:
+            raise StopError(2, f"Input error: --cpsat {pair!r}: {exc}") from None
+        out[name] = value
+    return out
 
 
 def _solve_and_check(
@@ -117,6 +150,7 @@ def solve_command(
     workers: Workers = 2,
     seed: Seed = 0,
     log: Log = False,
+    cpsat: CpsatParams = None,
     previous: Annotated[
         Path | None,
         typer.Option("--previous", help="Today's schedule: keep people where they are."),
@@ -124,7 +158,13 @@ def solve_command(
 ) -> None:
     """Schedule a term and write the schedule (only if it passes the validator)."""
     term = load_term(term_path)
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, log=log)
+    options = SolveOptions(
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        log=log,
+        cpsat_parameters=cpsat_parameters(cpsat),
+    )
     result = _solve_and_check(term, options, previous)
     write_json(out_path, result.schedule)
     out.print(summary(term, result.schedule))

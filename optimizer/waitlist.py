@@ -98,14 +98,15 @@ def _summarise(
 ) -> list[str]:
     out: list[str] = []
     every = len(sections)
-    noun = "the" if every == 1 else f"all {every}"
-    plural = "section" if every == 1 else "sections"
+    sections_phrase = {1: f"the {gt.label} section is", 2: f"both {gt.label} sections are"}.get(
+        every, f"all {every} {gt.label} sections are"
+    )
     if all(_unavailable(found) for found in refusals.values()):
         out.append(f"no section of {gt.label} meets while {p.id} is available")
     elif all(found and all(v.rule == "H1" for v in found) for found in refusals.values()):
         fuller = all(_members_outrank(term, s, priority) for s in sections)
         tail = f" with {_outranking(priority)} requests" if fuller else ""
-        out.append(f"{noun} {gt.label} {plural} full{tail}")
+        out.append(f"{sections_phrase} full{tail}")
     for section in sections:
         when = _when(section)
         for v in refusals[section.id]:

@@ -91,3 +91,13 @@ def test_demo_prints_a_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Sections per group" in result.output and "Requests by priority" in result.output
     assert json.loads(out.read_text())["format"] == "otgroups.schedule/1"
+
+
+def test_cpsat_parameters_pass_through_and_are_checked(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    ok = run(
+        "solve", SMALL, "--out", str(out), "--time-limit", "5", "--cpsat", "linearization_level=2"
+    )
+    assert ok.exit_code == 0 and out.exists()
+    bad = run("solve", SMALL, "--out", str(tmp_path / "b.json"), "--cpsat", "no_such_knob=1")
+    assert bad.exit_code == 2 and "no_such_knob" in bad.output

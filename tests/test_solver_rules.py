@@ -26,7 +26,8 @@ def test_h1_max_size_leaves_one_out() -> None:
     # One section of at most 2: two of three are placed (200).
     s = solved(tiny_term(3, group_types=[group_type(max_size=2)]))
     assert s.score == 200 and len(s.waitlist) == 1
-    assert "full" in " ".join(s.waitlist[0].reasons)
+    waiting = s.waitlist[0].participant
+    assert reasons(s, waiting).startswith("the Grp section is full with required requests")
 
 
 def test_h1_min_size_not_reached() -> None:
@@ -72,6 +73,12 @@ def test_h2_second_section_places_all() -> None:
 def test_h2_max_sections_caps() -> None:
     doc = tiny_term(4, group_types=[group_type(max_size=2, max_sections=1)])
     assert solved(doc).score == 200
+    doc = tiny_term(5, group_types=[group_type(max_size=2, max_sections=2)])
+    s = solved(doc)
+    assert s.score == 400
+    assert "both Grp sections are full with required requests" in reasons(
+        s, s.waitlist[0].participant
+    )
 
 
 # H3 time ------------------------------------------------------------------------------------
