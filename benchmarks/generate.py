@@ -3,8 +3,9 @@
     python -m benchmarks.generate --participants 120 --seed 7 --out models/examples/demo_clinic.json
 
 Without ``--out`` the document goes to standard output. ``--report`` prints demand against
-planned capacity per group type to standard error; ``--witness`` also runs the greedy witness
-and reports how many requests it places. Distributions: ``benchmarks/README.md``.
+planned capacity per group type to standard error; ``--greedy`` also runs the greedy scheduler
+(:func:`optimizer.solve_greedy`) and reports how many requests it places. Distributions:
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.generator import generate_term
-from benchmarks.generator.report import summary
+from benchmarks.generator.report import placement, summary
 from models import parse_term, write_json
 
 __all__ = ["generate_term", "main"]
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, help="write the term JSON here (atomically)")
     parser.add_argument("--report", action="store_true", help="print demand vs capacity")
-    parser.add_argument("--witness", action="store_true", help="also run the greedy witness")
+    parser.add_argument("--greedy", action="store_true", help="also run the greedy scheduler")
     args = parser.parse_args(argv)
     if args.participants < 1:
         parser.error("--participants must be at least 1")
@@ -41,14 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(term, indent=1, ensure_ascii=False) + "\n")
     else:
         write_json(args.out, term)
-    if args.report or args.witness:
+    if args.report or args.greedy:
         print(summary(term), file=sys.stderr)
-    if args.witness:
-        from benchmarks.generator.witness import greedy_schedule, placement
+    if args.greedy:
+        from optimizer import solve_greedy
 
-        placed = placement(term, greedy_schedule(term))
+        parsed = parse_term(term)
+        placed = placement(parsed, solve_greedy(parsed).schedule)
         text = ", ".join(f"{k} {a}/{b} ({a / b:.0%})" for k, (a, b) in placed.items() if b)
-        print(f"greedy witness places: {text}", file=sys.stderr)
+        print(f"greedy places: {text}", file=sys.stderr)
     return 0
 
 

@@ -75,6 +75,18 @@ def solve(
     return SolveResult(schedule, validate_schedule(term, schedule), phases)
 
 
+def solve_greedy(term: Term, previous: Schedule | None = None) -> SolveResult:
+    """The greedy scheduler alone (no CP-SAT): a fast valid schedule and a baseline."""
+    started = time.monotonic()
+    prep = prepare(term)
+    ident = build_identity(prep, previous)
+    start = previous_plan(prep, ident) if previous is not None else None
+    plan = greedy_plan(prep, start)
+    seconds = time.monotonic() - started
+    schedule = to_schedule(prep, ident, plan, Status.FEASIBLE, None, seconds, previous)
+    return SolveResult(schedule, validate_schedule(term, schedule))
+
+
 def to_schedule(
     prep: Prepared,
     ident: Identity,

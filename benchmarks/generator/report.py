@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from models import Schedule, Term
+
 PRIORITIES = ("required", "recommended", "optional")
 
 
@@ -62,3 +64,14 @@ def summary(term: dict[str, Any]) -> str:
             f"{row['max_size']:>6}{row['seats']:>7}{ratio:>13}"
         )
     return "\n".join(lines)
+
+
+def placement(term: Term, schedule: Schedule) -> dict[str, tuple[int, int]]:
+    """``priority → (placed, requested)`` for a schedule of the term."""
+    placed = {(pid, s.group_type) for s in schedule.sections for pid in s.participants}
+    out = {p: [0, 0] for p in PRIORITIES}
+    for person in term.participants:
+        for req in person.requests:
+            out[req.priority][1] += 1
+            out[req.priority][0] += (person.id, req.group_type) in placed
+    return {k: (v[0], v[1]) for k, v in out.items()}
