@@ -45,6 +45,14 @@ class Greedy:
         self.masks: dict[tuple[str, int], tuple[int, int]] = {}
         """(type, pattern) → (mask of meetings, mask of meetings widened by travel)."""
         self.people = {p.id: p for p in term.participants}
+        self.vehicles = {v.id: v for v in term.vehicles}
+        self.rooms = {r.id: r for r in term.rooms}
+        self.staff = {s.id: s for s in term.staff}
+        self.types_of: dict[str, list[str]] = {}
+        """participant → types they are an eligible requester of."""
+        for data in prep.types.values():
+            for pid in data.members:
+                self.types_of.setdefault(pid, []).append(data.id)
         self.apart = {p.id: set(p.keep_apart) for p in term.participants}
         for p in term.participants:
             for other in p.keep_apart:
@@ -67,6 +75,8 @@ class Greedy:
         self.run_riders: dict[RunRef, set[str]] = {}
         self.placed: set[tuple[str, str]] = set()
         self.sections: dict[Slot, _Open] = {}
+        self.pools: dict[str, list[set[str]]] = {}
+        """type → per pattern, the unplaced requesters free for it (built on first use)."""
 
     # -- masks ---------------------------------------------------------------------------
     def _mask(self, data: TypeData, k: int) -> tuple[int, int]:
@@ -107,7 +117,7 @@ class Greedy:
                 continue
             if run == current:
                 return run
-            vehicle = self.prep.term.vehicle(run.vehicle)
+            vehicle = self.vehicles[run.vehicle]
             riders = self.run_riders.get(run, set())
             if len(riders) >= vehicle.seats:
                 continue
@@ -124,7 +134,7 @@ class Greedy:
         if k not in data.staff.get(sid, frozenset()):
             return False
         _, wide = self._mask(data, k)
-        s = self.prep.term.staff_member(sid)
+        s = self.staff[sid]
         pat = data.patterns[k]
         return (
             not self.busy_staff.get(sid, 0) & wide
@@ -141,12 +151,11 @@ class Greedy:
         """A free room (or vehicle) for the pattern and the members it allows, or None."""
         gt = data.group_type
         narrow, wide = self._mask(data, k)
-        term = self.prep.term
         if gt.offsite:
             best = None
             for vid, ks in data.vehicles.items():
                 if k in ks and not self.busy_vehicles.get(vid, 0) & wide:
-                    v = term.vehicle(vid)
+                    v = self.vehicles[vid]
                     seats = min(gt.max_size, v.seats - gt.staff.count)
                     if best is None or seats > best[2]:
                         best = (None, vid, seats)
@@ -154,7 +163,7 @@ class Greedy:
         best_room, rank = None, None
         for rid, ks in data.rooms.items():
             if k in ks and not self.busy_rooms.get(rid, 0) & narrow:
-                room = term.room(rid)
+                room = self.rooms[rid]
                 fits = min(gt.max_size, room.capacity)
                 spare = len(set(room.features) - set(gt.room_features))
                 key = (fits, -spare, -room.capacity, rid)
@@ -175,7 +184,7 @@ class Greedy:
         if gt.single_program and others and others[0].program != p.program:
             return False
         if gt.offsite and p.wheelchair and section.vehicle is not None:
-            seats = self.prep.term.vehicle(section.vehicle).wheelchair_seats
+            seats = self.vehicles[section.vehicle].wheelchair_seats
             if sum(o.wheelchair for o in others) >= seats:
                 return False
         return True
@@ -234,7 +243,7 @@ class Greedy:
                 if self.rides.get((other, day)) != run:
                     extra.setdefault(run, []).append(other)
         for run, riders in extra.items():
-            vehicle = self.prep.term.vehicle(run.vehicle)
+            vehicle = self.vehicles[run.vehicle]
             now = self.run_riders.get(run, set())
             if len(now) + len(riders) > vehicle.seats:
                 return False
@@ -246,38 +255,60 @@ class Greedy:
     def _value(self, data: TypeData, members: list[str]) -> int:
         return sum(self.prep.weight[pid, data.id] for pid in members)
 
+    def _pools(self, data: TypeData) -> list[set[str]]:
+        """Per pattern of the type, the unplaced requesters free for it (kept up to date)."""
+        if data.id not in self.pools:
+            self.pools[data.id] = [
+                {pid for pid in data.members if self._free_for(pid, data, k)}
+                for k in range(len(data.patterns))
+            ]
+        return self.pools[data.id]
+
     def _pool(self, data: TypeData, k: int) -> list[str]:
         """Unplaced requesters free for the pattern, heaviest and least flexible first."""
-        pool = [pid for pid in data.members if self._free_for(pid, data, k)]
-        pool.sort(key=lambda pid: (-self.prep.weight[pid, data.id], len(data.members[pid]), pid))
-        return pool
+        return sorted(
+            self._pools(data)[k],
+            key=lambda pid: (-self.prep.weight[pid, data.id], len(data.members[pid]), pid),
+        )
+
+    def _potential(self, data: TypeData, k: int) -> int:
+        """Weight of the ``max_size`` heaviest free requesters: an upper bound on a section."""
+        pool = self._pools(data)[k]
+        if len(pool) < data.group_type.min_size:
+            return 0
+        weights = sorted((self.prep.weight[pid, data.id] for pid in pool), reverse=True)
+        return sum(weights[: data.group_type.max_size])
+
+    def _withdraw(self, pid: str, type_id: str, busy: int) -> None:
+        """Keep the pools true after ``pid`` was placed in ``type_id`` and is now ``busy``."""
+        for other in self.types_of.get(pid, []):
+            pools = self.pools.get(other)
+            if pools is None:
+                continue
+            data = self.prep.types[other]
+            for k in data.members[pid]:
+                if other == type_id or self._mask(data, k)[1] & busy:
+                    pools[k].discard(pid)
 
     def best_section(self, data: TypeData) -> _Open | None:
         """The most valuable section of the type that can open now, or None."""
-        gt = data.group_type
-        scored = []
-        for k in range(len(data.patterns)):
-            pool = self._pool(data, k)
-            if len(pool) < gt.min_size:
-                continue
-            potential = self._value(data, pool[: gt.max_size])
-            scored.append((potential, -k, pool))
-        scored.sort(reverse=True)
+        scored = [(self._potential(data, k), -k) for k in range(len(data.patterns))]
+        scored = sorted((item for item in scored if item[0] > 0), reverse=True)
         best: _Open | None = None
         best_value = 0
-        for potential, neg_k, pool in scored:
+        for potential, neg_k in scored:
             if potential <= best_value:
                 break
             k = -neg_k
             place = self._place(data, k)
             staff = self._free_staff(data, k)
-            if place is None or len(staff) < gt.staff.count:
+            if place is None or len(staff) < data.group_type.staff.count:
                 continue
             room, vehicle, capacity = place
             section = _Open(data.id, k, room, vehicle, tuple(staff))
-            members = self._pick_members(data, k, section, capacity, pool)
+            members = self._pick_members(data, k, section, capacity, self._pool(data, k))
             value = self._value(data, members)
-            if len(members) >= gt.min_size and value > best_value:
+            if len(members) >= data.group_type.min_size and value > best_value:
                 section.members = members
                 best, best_value = section, value
         return best
@@ -313,6 +344,7 @@ class Greedy:
         section.members.append(pid)
         self.placed.add((pid, data.id))
         self.busy_people[pid] = self.busy_people.get(pid, 0) | wide
+        self._withdraw(pid, data.id, self.busy_people[pid])
         for day, run in choice.items():
             lo, hi = pat.start - data.travel, pat.end + data.travel
             a, b = self.hull.get((pid, day), (lo, hi))
@@ -383,9 +415,9 @@ class Greedy:
             return False
         gt = data.group_type
         if section.room is not None:
-            cap = min(gt.max_size, self.prep.term.room(section.room).capacity)
+            cap = min(gt.max_size, self.rooms[section.room].capacity)
         elif section.vehicle is not None:
-            cap = min(gt.max_size, self.prep.term.vehicle(section.vehicle).seats - gt.staff.count)
+            cap = min(gt.max_size, self.vehicles[section.vehicle].seats - gt.staff.count)
         else:
             cap = gt.max_size
         return len(section.members) < cap
