@@ -30,6 +30,8 @@ class SolveResult:
     violations: list[Violation]
     """Hard-rule violations found by the validator: empty unless there is a bug."""
     phases: list[PhaseResult] = field(default_factory=list)
+    first_valid_seconds: float | None = None
+    """Seconds from the call until a valid schedule was in hand (the greedy warm start)."""
 
     @property
     def valid(self) -> bool:
@@ -47,9 +49,10 @@ def solve(
     started = time.monotonic()
     prep = prepare(term)
     ident = build_identity(prep, previous)
-    scheduler = CpsatScheduler(prep, ident)
     start = previous_plan(prep, ident) if previous is not None else None
     warm = canonical(greedy_plan(prep, start), ident)
+    first_valid = time.monotonic() - started
+    scheduler = CpsatScheduler(prep, ident)
     scheduler.hint(warm)
 
     budget = options.time_limit - (time.monotonic() - started)
@@ -72,7 +75,7 @@ def solve(
     proven = first.status == "OPTIMAL" or (bound is not None and score >= bound)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     schedule = to_schedule(prep, ident, plan, status, bound, time.monotonic() - started, previous)
-    return SolveResult(schedule, validate_schedule(term, schedule), phases)
+    return SolveResult(schedule, validate_schedule(term, schedule), phases, first_valid)
 
 
 def solve_greedy(term: Term, previous: Schedule | None = None) -> SolveResult:
@@ -84,7 +87,7 @@ def solve_greedy(term: Term, previous: Schedule | None = None) -> SolveResult:
     plan = greedy_plan(prep, start)
     seconds = time.monotonic() - started
     schedule = to_schedule(prep, ident, plan, Status.FEASIBLE, None, seconds, previous)
-    return SolveResult(schedule, validate_schedule(term, schedule))
+    return SolveResult(schedule, validate_schedule(term, schedule), [], seconds)
 
 
 def to_schedule(

@@ -1,0 +1,1 @@
+"""Baselines otgroups is measured against: a spreadsheet-style greedy and a HiGHS MIP."""
