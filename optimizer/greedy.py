@@ -24,7 +24,7 @@ DAY_MINUTES = 1440
 
 
 @dataclass
-class _Open:
+class OpenSection:
     """A section being built or already placed."""
 
     type_id: str
@@ -74,7 +74,7 @@ class Greedy:
         self.rides: dict[tuple[str, str], RunRef] = {}
         self.run_riders: dict[RunRef, set[str]] = {}
         self.placed: set[tuple[str, str]] = set()
-        self.sections: dict[Slot, _Open] = {}
+        self.sections: dict[Slot, OpenSection] = {}
         self.pools: dict[str, list[set[str]]] = {}
         """type → per pattern, the unplaced requesters free for it (built on first use)."""
 
@@ -171,7 +171,7 @@ class Greedy:
                     best_room, rank = rid, key
         return (best_room, None, rank[0]) if rank is not None else None
 
-    def _joinable(self, pid: str, data: TypeData, k: int, section: _Open) -> bool:
+    def _joinable(self, pid: str, data: TypeData, k: int, section: OpenSection) -> bool:
         """Every rule that depends on who is already in the section."""
         gt = data.group_type
         p = self.people[pid]
@@ -199,7 +199,7 @@ class Greedy:
 
     # -- building sections ---------------------------------------------------------------
     def _pick_members(
-        self, data: TypeData, k: int, section: _Open, capacity: int, pool: list[str]
+        self, data: TypeData, k: int, section: OpenSection, capacity: int, pool: list[str]
     ) -> list[str]:
         """Members for a new section, most weight first; single-program picks its program."""
         gt = data.group_type
@@ -207,7 +207,7 @@ class Greedy:
             return self._fill(data, k, section, capacity, pool)
         best: list[str] = []
         for program in sorted({self.people[p].program for p in pool}):
-            trial = _Open(section.type_id, k, section.room, section.vehicle, section.staff)
+            trial = OpenSection(section.type_id, k, section.room, section.vehicle, section.staff)
             chosen = self._fill(
                 data, k, trial, capacity, [p for p in pool if self.people[p].program == program]
             )
@@ -216,10 +216,10 @@ class Greedy:
         return best
 
     def _fill(
-        self, data: TypeData, k: int, section: _Open, capacity: int, pool: list[str]
+        self, data: TypeData, k: int, section: OpenSection, capacity: int, pool: list[str]
     ) -> list[str]:
         chosen: list[str] = []
-        trial = _Open(section.type_id, k, section.room, section.vehicle, section.staff, [])
+        trial = OpenSection(section.type_id, k, section.room, section.vehicle, section.staff, [])
         for pid in pool:
             if len(chosen) >= capacity:
                 break
@@ -290,11 +290,11 @@ class Greedy:
                 if other == type_id or self._mask(data, k)[1] & busy:
                     pools[k].discard(pid)
 
-    def best_section(self, data: TypeData) -> _Open | None:
+    def best_section(self, data: TypeData) -> OpenSection | None:
         """The most valuable section of the type that can open now, or None."""
         scored = [(self._potential(data, k), -k) for k in range(len(data.patterns))]
         scored = sorted((item for item in scored if item[0] > 0), reverse=True)
-        best: _Open | None = None
+        best: OpenSection | None = None
         best_value = 0
         for potential, neg_k in scored:
             if potential <= best_value:
@@ -305,7 +305,7 @@ class Greedy:
             if place is None or len(staff) < data.group_type.staff.count:
                 continue
             room, vehicle, capacity = place
-            section = _Open(data.id, k, room, vehicle, tuple(staff))
+            section = OpenSection(data.id, k, room, vehicle, tuple(staff))
             members = self._pick_members(data, k, section, capacity, self._pool(data, k))
             value = self._value(data, members)
             if len(members) >= data.group_type.min_size and value > best_value:
@@ -314,7 +314,7 @@ class Greedy:
         return best
 
     # -- committing ----------------------------------------------------------------------
-    def commit(self, slot: Slot, section: _Open) -> None:
+    def commit(self, slot: Slot, section: OpenSection) -> None:
         data = self.prep.types[section.type_id]
         k = section.pattern
         narrow, wide = self._mask(data, k)
@@ -394,7 +394,7 @@ class Greedy:
                 staff.append(sid)
         if len(staff) < gt.staff.count:
             return False
-        self.commit(slot, _Open(slot[0], k, room, vehicle, tuple(staff)))
+        self.commit(slot, OpenSection(slot[0], k, room, vehicle, tuple(staff)))
         section = self.sections[slot]
         for pid in sp.members:
             if (
