@@ -64,7 +64,8 @@ def solve(
         plan = warm  # CP-SAT found nothing better in time: the warm start stands
 
     remaining = options.time_limit - (time.monotonic() - started)
-    if options.secondary and remaining >= MIN_SECONDARY_SECONDS:
+    setup = first.first_solution_seconds or 0.0  # presolve: phase 2 pays it again
+    if options.secondary and remaining >= max(MIN_SECONDARY_SECONDS, 2 * setup):
         scheduler.hint(plan)
         second = scheduler.run_secondary(options, remaining, plan.score(prep), progress)
         phases.append(second)
