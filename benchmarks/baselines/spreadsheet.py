@@ -38,7 +38,7 @@ class SpreadsheetGreedy(Greedy):
     def _schedule_type(self, data: TypeData) -> None:
         """Place the type's requesters one by one, then keep only sections that can run."""
         free = [(data.id, i) for i in range(data.slots) if (data.id, i) not in self.sections]
-        opened = []
+        opened: list[tuple[str, int]] = []
         for pid in self._by_urgency(data):
             joined = next((slot for slot in opened if self._joins(pid, data, slot)), None)
             if joined is not None:

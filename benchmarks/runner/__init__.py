@@ -1,0 +1,1 @@
+"""The benchmark runner's parts: solver registry, guarded child runs, records, report."""
