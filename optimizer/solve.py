@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from models.schedule import Schedule, SecondaryAims, Section, Status
 from models.term import Term
 from models.validation import Violation, validate_schedule
+from optimizer.bounds import capacity_bound
 from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
 from optimizer.greedy import greedy_plan
 from optimizer.options import SolveOptions
@@ -22,6 +23,11 @@ from optimizer.stability import Identity, build_identity
 from optimizer.waitlist import build_waitlist
 
 MIN_SECONDARY_SECONDS = 0.5
+
+
+def reserve_seconds(time_limit: float) -> float:
+    """Time kept back from the search for the waitlist, validation and writing."""
+    return min(5.0, 0.5 + 0.02 * time_limit)
 
 
 @dataclass
@@ -55,7 +61,8 @@ def solve(
     scheduler = CpsatScheduler(prep, ident)
     scheduler.hint(warm)
 
-    budget = options.time_limit - (time.monotonic() - started)
+    deadline = started + options.time_limit - reserve_seconds(options.time_limit)
+    budget = deadline - time.monotonic()
     primary_limit = budget * (options.primary_share if options.secondary else 1.0)
     first = scheduler.run_primary(options, primary_limit, progress)
     phases = [first]
@@ -63,7 +70,7 @@ def solve(
     if plan is None or plan.score(prep) < warm.score(prep):
         plan = warm  # CP-SAT found nothing better in time: the warm start stands
 
-    remaining = options.time_limit - (time.monotonic() - started)
+    remaining = deadline - time.monotonic()
     setup = first.first_solution_seconds or 0.0  # presolve: phase 2 pays it again
     if options.secondary and remaining >= max(MIN_SECONDARY_SECONDS, 2 * setup):
         scheduler.hint(plan)
@@ -73,7 +80,8 @@ def solve(
             plan = second.plan
 
     score = plan.score(prep)
-    proven = first.status == "OPTIMAL" or (bound is not None and score >= bound)
+    bound = min(capacity_bound(prep), bound if bound is not None else capacity_bound(prep))
+    proven = first.status == "OPTIMAL" or score >= bound
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     schedule = to_schedule(prep, ident, plan, status, bound, time.monotonic() - started, previous)
     return SolveResult(schedule, validate_schedule(term, schedule), phases, first_valid)
