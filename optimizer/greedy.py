@@ -13,14 +13,11 @@ and the slot, so clash tests are single integer ANDs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import gcd
 
 from optimizer.cpsat.variables import Slot
-from optimizer.patterns import Pattern
 from optimizer.plan import Plan, SlotPlan
 from optimizer.prepare import Prepared, RunRef, TypeData
-
-DAY_MINUTES = 1440
+from optimizer.weekmask import WeekGrid
 
 
 @dataclass
@@ -41,9 +38,7 @@ class Greedy:
     def __init__(self, prep: Prepared, start: Plan | None = None) -> None:
         self.prep = prep
         term = prep.term
-        self.step = _grid_step(prep)
-        self.masks: dict[tuple[str, int], tuple[int, int]] = {}
-        """(type, pattern) → (mask of meetings, mask of meetings widened by travel)."""
+        self.grid = WeekGrid(prep)
         self.people = {p.id: p for p in term.participants}
         self.vehicles = {v.id: v for v in term.vehicles}
         self.rooms = {r.id: r for r in term.rooms}
@@ -78,16 +73,8 @@ class Greedy:
         self.pools: dict[str, list[set[str]]] = {}
         """type → per pattern, the unplaced requesters free for it (built on first use)."""
 
-    # -- masks ---------------------------------------------------------------------------
     def _mask(self, data: TypeData, k: int) -> tuple[int, int]:
-        key = (data.id, k)
-        if key not in self.masks:
-            pat = data.patterns[k]
-            self.masks[key] = (
-                _bits(pat, 0, self.step),
-                _bits(pat, data.travel, self.step),
-            )
-        return self.masks[key]
+        return self.grid.masks(data, k)
 
     # -- feasibility -----------------------------------------------------------------------
     def _rider_ok(self, pid: str, data: TypeData, k: int) -> dict[str, RunRef] | None:
@@ -477,21 +464,3 @@ class Greedy:
 def greedy_plan(prep: Prepared, start: Plan | None = None) -> Plan:
     """A valid plan built greedily, starting from ``start`` when given."""
     return Greedy(prep, start).run()
-
-
-def _grid_step(prep: Prepared) -> int:
-    step: int = prep.term.calendar.slot_minutes
-    for data in prep.types.values():
-        step = gcd(step, data.group_type.duration_minutes, data.travel)
-    return max(step, 1)
-
-
-def _bits(pattern: Pattern, travel: int, step: int) -> int:
-    """Week-grid bit mask of the pattern's meetings widened by ``travel``."""
-    mask = 0
-    for j in range(len(pattern.days)):
-        start = pattern.week_start(j) - travel
-        end = start + pattern.duration + 2 * travel
-        first, last = start // step, -(-end // step)
-        mask |= ((1 << (last - first)) - 1) << (first + DAY_MINUTES // step)
-    return mask

@@ -54,18 +54,20 @@ class Plan:
         return load
 
 
-def canonical(plan: Plan, ident: Identity) -> Plan:
-    """The same plan with the sections of each type without identity in slot order by pattern,
+def canonical(plan: Plan, ident: Identity, prep: Prepared) -> Plan:
+    """The same plan with the modelled slots of each type without identity ordered by pattern,
     the order the CP-SAT symmetry breaking expects of a hint."""
     out = Plan(rides=dict(plan.rides))
     by_type: dict[str, list[SlotPlan]] = {}
     for slot, sp in sorted(plan.slots.items()):
-        if ident.is_anchored(slot[0]):
+        data = prep.types.get(slot[0])
+        if data is None or ident.is_anchored(slot[0]) or slot[1] not in data.slot_indices:
             out.slots[slot] = sp
         else:
             by_type.setdefault(slot[0], []).append(sp)
     for type_id, sps in by_type.items():
-        for i, sp in enumerate(sorted(sps, key=lambda sp: sp.pattern)):
+        indices = prep.types[type_id].slot_indices
+        for i, sp in zip(indices, sorted(sps, key=lambda sp: sp.pattern), strict=False):
             out.slots[type_id, i] = sp
     return out
 

@@ -40,7 +40,13 @@ class TypeData:
     rooms: dict[str, frozenset[int]] = field(default_factory=dict)
     vehicles: dict[str, frozenset[int]] = field(default_factory=dict)
     slots: int = 0
-    """Section slots to model: at most ``max_sections``, at most requesters // min_size."""
+    """Section slots of the type: at most ``max_sections``, at most requesters // min_size."""
+    modelled: tuple[int, ...] | None = None
+    """The slot indices a model decides (None: all); a neighbourhood frees only some."""
+
+    @property
+    def slot_indices(self) -> tuple[int, ...]:
+        return self.modelled if self.modelled is not None else tuple(range(self.slots))
 
     @property
     def id(self) -> str:
@@ -52,12 +58,44 @@ class TypeData:
 
 
 @dataclass
+class Fixed:
+    """What sections outside the model already use (empty for a whole-term model).
+
+    A neighbourhood model (:mod:`optimizer.neighbourhood`) leaves most of the schedule as it is;
+    these are the staff loads, van seats and riders' days that the fixed part takes up.
+    """
+
+    staff_day: dict[tuple[str, str], int] = field(default_factory=dict)
+    staff_week: dict[str, int] = field(default_factory=dict)
+    run_riders: dict[RunRef, int] = field(default_factory=dict)
+    run_wheelchairs: dict[RunRef, int] = field(default_factory=dict)
+    rider_days: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    """(van rider in the model, day) → first and last busy minute of their fixed meetings."""
+
+
+@dataclass
 class Prepared:
     term: Term
     types: dict[str, TypeData]
     runs_by_day: dict[str, list[RunRef]]
     weight: dict[tuple[str, str], int]
     """(participant, group type) → weight of the request."""
+    fixed: Fixed = field(default_factory=Fixed)
+
+    def staff_week_left(self, sid: str) -> int:
+        return self.term.staff_member(sid).max_sessions_per_week - self.fixed.staff_week.get(sid, 0)
+
+    def staff_day_left(self, sid: str, day: str) -> int:
+        used = self.fixed.staff_day.get((sid, day), 0)
+        return self.term.staff_member(sid).max_sessions_per_day - used
+
+    def seats_left(self, run: RunRef) -> tuple[int, int]:
+        """(seats, wheelchair seats) of a run not taken by riders outside the model."""
+        vehicle = self.term.vehicle(run.vehicle)
+        return (
+            vehicle.seats - self.fixed.run_riders.get(run, 0),
+            vehicle.wheelchair_seats - self.fixed.run_wheelchairs.get(run, 0),
+        )
 
 
 def daily_runs(term: Term) -> dict[str, list[RunRef]]:

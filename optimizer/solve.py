@@ -16,6 +16,7 @@ from models.validation import Violation, validate_schedule
 from optimizer.bounds import capacity_bound
 from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
 from optimizer.greedy import greedy_plan
+from optimizer.lns import LnsStats, improve
 from optimizer.options import SolveOptions
 from optimizer.plan import Plan, canonical, previous_plan, to_contract
 from optimizer.prepare import Prepared, prepare
@@ -23,6 +24,12 @@ from optimizer.stability import Identity, build_identity
 from optimizer.waitlist import build_waitlist
 
 MIN_SECONDARY_SECONDS = 0.5
+WHOLE_MODEL_LIMIT = 20_000
+"""Above this many membership variables the whole-term model is not built (too slow to
+presolve, too much memory); large-neighbourhood search works on parts of it instead."""
+WHOLE_MODEL_SHARE = 0.25
+"""Share of the score phase the whole-term model gets (its proven bound, quick optimality on
+small terms); large-neighbourhood search improves the plan for the rest."""
 
 
 def reserve_seconds(time_limit: float) -> float:
@@ -38,6 +45,8 @@ class SolveResult:
     phases: list[PhaseResult] = field(default_factory=list)
     first_valid_seconds: float | None = None
     """Seconds from the call until a valid schedule was in hand (the greedy warm start)."""
+    lns: LnsStats | None = None
+    """Large-neighbourhood search rounds, when it ran."""
 
     @property
     def valid(self) -> bool:
@@ -53,38 +62,55 @@ def solve(
     """Schedule ``term``; ``previous``: today's schedule, changed only where score gains."""
     options = options or SolveOptions()
     started = time.monotonic()
+    deadline = started + options.time_limit - reserve_seconds(options.time_limit)
     prep = prepare(term)
     ident = build_identity(prep, previous)
     start = previous_plan(prep, ident) if previous is not None else None
-    warm = canonical(greedy_plan(prep, start), ident)
+    plan = canonical(greedy_plan(prep, start), ident, prep)
     first_valid = time.monotonic() - started
-    scheduler = CpsatScheduler(prep, ident)
-    scheduler.hint(warm)
+    bound = capacity_bound(prep)
+    share = options.primary_share if options.secondary else 1.0
+    score_deadline = time.monotonic() + (deadline - time.monotonic()) * share
 
-    deadline = started + options.time_limit - reserve_seconds(options.time_limit)
-    budget = deadline - time.monotonic()
-    primary_limit = budget * (options.primary_share if options.secondary else 1.0)
-    first = scheduler.run_primary(options, primary_limit, progress)
-    phases = [first]
-    plan, bound = first.plan, first.bound
-    if plan is None or plan.score(prep) < warm.score(prep):
-        plan = warm  # CP-SAT found nothing better in time: the warm start stands
+    phases: list[PhaseResult] = []
+    scheduler = None
+    if model_size(prep) <= WHOLE_MODEL_LIMIT:
+        scheduler = CpsatScheduler(prep, ident)
+        scheduler.hint(plan)
+        limit = (score_deadline - time.monotonic()) * WHOLE_MODEL_SHARE
+        first = scheduler.run_primary(options, limit, progress)
+        phases.append(first)
+        if first.plan is not None and first.plan.score(prep) >= plan.score(prep):
+            plan = first.plan
+        if first.bound is not None:
+            bound = min(bound, first.bound)
+        if first.status == "OPTIMAL":
+            bound = min(bound, plan.score(prep))
+    lns = None
+    if plan.score(prep) < bound and score_deadline - time.monotonic() > 1.0:
+        plan, lns = improve(prep, plan, ident, score_deadline, options, progress, bound)
 
     remaining = deadline - time.monotonic()
-    setup = first.first_solution_seconds or 0.0  # presolve: phase 2 pays it again
-    if options.secondary and remaining >= max(MIN_SECONDARY_SECONDS, 2 * setup):
-        scheduler.hint(plan)
+    setup = (phases[0].first_solution_seconds or 0.0) if phases else 0.0
+    if (
+        scheduler is not None
+        and options.secondary
+        and remaining >= max(MIN_SECONDARY_SECONDS, 2 * setup)
+    ):
+        scheduler.hint(canonical(plan, ident, prep))
         second = scheduler.run_secondary(options, remaining, plan.score(prep), progress)
         phases.append(second)
         if second.plan is not None:
             plan = second.plan
 
-    score = plan.score(prep)
-    bound = min(capacity_bound(prep), bound if bound is not None else capacity_bound(prep))
-    proven = first.status == "OPTIMAL" or score >= bound
-    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    status = Status.OPTIMAL if plan.score(prep) >= bound else Status.FEASIBLE
     schedule = to_schedule(prep, ident, plan, status, bound, time.monotonic() - started, previous)
-    return SolveResult(schedule, validate_schedule(term, schedule), phases, first_valid)
+    return SolveResult(schedule, validate_schedule(term, schedule), phases, first_valid, lns)
+
+
+def model_size(prep: Prepared) -> int:
+    """Membership variables of the whole-term model: what its size and build time follow."""
+    return sum(data.slots * len(data.members) for data in prep.types.values())
 
 
 def solve_greedy(term: Term, previous: Schedule | None = None) -> SolveResult:

@@ -39,7 +39,7 @@ def test_greedy_plan_is_a_complete_feasible_hint(demo) -> None:
     # Fixing every variable to its hint must leave exactly the greedy plan's score.
     prep = prepare(demo)
     ident = build_identity(prep, None)
-    plan = canonical(greedy_plan(prep), ident)
+    plan = canonical(greedy_plan(prep), ident, prep)
     scheduler = CpsatScheduler(prep, ident)
     scheduler.hint(plan)
     options = SolveOptions(cpsat_parameters={"fix_variables_to_their_hinted_value": True})

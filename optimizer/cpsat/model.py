@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from optimizer.cpsat.objective import SecondaryTerms, add_secondary, primary_score
+from optimizer.cpsat.objective import (
+    SecondaryTerms,
+    add_secondary,
+    change_terms,
+    primary_score,
+)
 from optimizer.cpsat.rules import HARD_RULES
 from optimizer.cpsat.symmetry import break_symmetry
 from optimizer.cpsat.variables import Variables, create_variables
@@ -111,7 +116,7 @@ class CpsatScheduler:
             m.add_hint(lit, any(prep.term.participant(p).program == program for p in members))
         for (pid, slot), lit in v.assign.items():
             m.add_hint(lit, pid in (_get(plan, slot, "members") or ()))
-        comes = plan.days_in(prep)
+        comes = plan.days_in(prep) | set(prep.fixed.rider_days)
         for (pid, day), lit in v.attends.items():
             m.add_hint(lit, (pid, day) in comes)
         for (pid, run), lit in v.ride.items():
@@ -127,6 +132,15 @@ class CpsatScheduler:
     ) -> PhaseResult:
         """Maximise the contract score."""
         self.model.maximize(self.score)
+        return self._run("score", options, time_limit, progress)
+
+    def run_score_then_stability(
+        self, options: SolveOptions, time_limit: float, progress: Progress | None = None
+    ) -> PhaseResult:
+        """Maximise the score, and among equal scores change the fewest things against the
+        identity (one objective: the score is weighted above every possible change)."""
+        changes, most = change_terms(self.v, self.ident)
+        self.model.maximize((most + 1) * self.score - changes)
         return self._run("score", options, time_limit, progress)
 
     def run_secondary(

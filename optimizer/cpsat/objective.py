@@ -65,6 +65,12 @@ def add_secondary(
     )
 
 
+def change_terms(v: Variables, ident: Identity) -> tuple[cp_model.LinearExpr, int]:
+    """Moves plus timetable changes against ``ident``, and the most they can add up to."""
+    most = len(ident.current) + sum(2 + len(prev.staff) for prev in ident.previous.values())
+    return cp_model.LinearExpr.sum([_moved(v, ident), _timetable(v, ident)]), most
+
+
 def _kept(lit: cp_model.IntVar | None) -> cp_model.LinearExpr | int:
     """1 when what ``lit`` would keep is changed (always 1 when it cannot be kept)."""
     return 1 - lit if lit is not None else 1

@@ -140,9 +140,9 @@ def staff_h5(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
     for sid, intervals in by_staff.items():
         if len(intervals) > 1:
             model.add_no_overlap(intervals)
-        model.add(sum(load[sid]) <= prep.term.staff_member(sid).max_sessions_per_week)
+        model.add(sum(load[sid]) <= prep.staff_week_left(sid))
     for (sid, day), slots in days.items():
-        limit = prep.term.staff_member(sid).max_sessions_per_day
+        limit = prep.staff_day_left(sid, day)
         if len(slots) <= limit:
             continue
         for slot in slots:
@@ -247,6 +247,12 @@ def transport_h11(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None
     for (pid, day), attends in v.attends.items():
         runs = prep.runs_by_day.get(day, [])
         model.add(sum(v.ride[pid, run] for run in runs) == attends)
+        fixed_span = prep.fixed.rider_days.get((pid, day))
+        if fixed_span is not None:  # meetings outside the model already bring them in
+            model.add(attends == 1)
+            for run in runs:
+                if not run.covers(*fixed_span):
+                    model.add(v.ride[pid, run] == 0)
         for run in runs:
             riders_of_run.setdefault(run, []).append(pid)
         for slot in v.slots_of_participant.get(pid, []):
@@ -268,12 +274,12 @@ def transport_h11(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None
                 if uncovered:
                     model.add(lit + v.ride[pid, run] + sum(z[k] for k in uncovered) <= 2)
     for run, pids in riders_of_run.items():
-        vehicle = term.vehicle(run.vehicle)
-        if len(pids) > vehicle.seats:
-            model.add(sum(v.ride[pid, run] for pid in pids) <= vehicle.seats)
+        seats, chairs = prep.seats_left(run)
+        if len(pids) > seats:
+            model.add(sum(v.ride[pid, run] for pid in pids) <= seats)
         wheelchair = [pid for pid in pids if term.participant(pid).wheelchair]
-        if len(wheelchair) > vehicle.wheelchair_seats:
-            model.add(sum(v.ride[pid, run] for pid in wheelchair) <= vehicle.wheelchair_seats)
+        if len(wheelchair) > chairs:
+            model.add(sum(v.ride[pid, run] for pid in wheelchair) <= chairs)
 
 
 HARD_RULES: dict[str, Rule] = {

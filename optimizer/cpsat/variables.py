@@ -46,7 +46,7 @@ def create_variables(model: cp_model.CpModel, prep: Prepared) -> Variables:
     """Every decision variable, with domains already narrowed by the preparation step."""
     v = Variables()
     for data in prep.types.values():
-        slots = [(data.id, i) for i in range(data.slots)]
+        slots = [(data.id, i) for i in data.slot_indices]
         v.slots_of_type[data.id] = slots
         for slot in slots:
             _slot_variables(model, v, data, slot)
@@ -78,10 +78,15 @@ def _slot_variables(model: cp_model.CpModel, v: Variables, data: TypeData, slot:
 
 
 def _ride_variables(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
+    fixed_days: dict[str, set[str]] = {}
+    for pid, day in prep.fixed.rider_days:
+        fixed_days.setdefault(pid, set()).add(day)
     riders = [p for p in prep.term.participants if p.transport == "van"]
     for p in riders:
-        days: set[str] = set()
-        for slot in v.slots_of_participant.get(p.id, []):
+        if p.id not in v.slots_of_participant:
+            continue
+        days = set(fixed_days.get(p.id, ()))
+        for slot in v.slots_of_participant[p.id]:
             data = prep.types[slot[0]]
             for k in data.members[p.id]:
                 days.update(data.patterns[k].days)
