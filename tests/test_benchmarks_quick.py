@@ -152,3 +152,14 @@ def test_targets_use_only_the_runs_that_measure_them() -> None:
     assert marks["800 participants: otgroups' first valid schedule ≤ 15 s"][0] is False
     assert marks["2,000 participants: a valid schedule in 300 s under 4 GiB"][0] is False
     assert marks["every schedule from every solver valid"][0] is True
+
+
+def test_a_target_above_the_proven_bound_is_called_unattainable() -> None:
+    rows = [
+        record("otgroups", 250, 60, score=1030, bound=1060),
+        record("greedy", 250, 60, score=1000),
+    ]
+    verdict = evaluate_targets(rows)[0]
+    assert verdict.passed is False
+    assert "unattainable on this instance" in verdict.measured
+    assert "1,060 = 1.060 × greedy" in verdict.measured

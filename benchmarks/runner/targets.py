@@ -68,6 +68,11 @@ def ratio_target(
         if base_score:
             ratio = f"{mine.score / base_score:.3f}"
             parts.append(f"{ratio} (seed {seed}: {mine.score:,} vs {base_score:,})")
+            if not ok and mine.bound is not None and mine.bound < factor * base_score:
+                parts.append(
+                    f"unattainable on this instance: no schedule can score above the proven "
+                    f"bound {mine.bound:,} = {mine.bound / base_score:.3f} × {name}"
+                )
         else:
             parts.append(f"seed {seed}: {name} has no schedule scoring above 0 ({_what(base)})")
     return Verdict(label, passed, "; ".join(parts))
