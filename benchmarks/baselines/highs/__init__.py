@@ -1,0 +1,1 @@
+"""The HiGHS MIP baseline: matrix, formulation, no-overlap rows, size, plan extraction."""
