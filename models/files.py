@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from models.errors import ContractError, Problem, problems_from_validation
+from models.records import RECORDS_FORMAT, Records
+from models.records_checks import records_problems
 from models.schedule import SCHEDULE_FORMAT, Schedule
 from models.schedule_checks import schedule_problems
 from models.term import TERM_FORMAT, Term
@@ -67,6 +69,25 @@ def parse_schedule(data: Any, term: Term | None = None, source: str = "schedule"
         if problems:
             raise ContractError(source, problems)
     return schedule
+
+
+def parse_records(data: Any, term: Term, source: str = "records") -> Records:
+    """A :class:`Records` document, its ids checked against ``term``."""
+    _check_format(data, RECORDS_FORMAT, source)
+    try:
+        records = Records.model_validate(data)
+    except ValidationError as exc:
+        raise ContractError(source, problems_from_validation(exc)) from None
+    problems = records_problems(records, term)
+    if problems:
+        raise ContractError(source, problems)
+    return records
+
+
+def load_records(path: str | Path, term: Term) -> Records:
+    """Load a records JSON file, checking its ids against ``term``."""
+    path = Path(path)
+    return parse_records(read_json(path), term, source=str(path))
 
 
 def load_term(path: str | Path) -> Term:

@@ -69,12 +69,13 @@ def solve(
     plan = canonical(greedy_plan(prep, start), ident, prep)
     first_valid = time.monotonic() - started
     bound = capacity_bound(prep)
-    share = options.primary_share if options.secondary else 1.0
+    whole = model_size(prep) <= WHOLE_MODEL_LIMIT
+    share = options.primary_share if options.secondary and whole else 1.0
     score_deadline = time.monotonic() + (deadline - time.monotonic()) * share
 
     phases: list[PhaseResult] = []
     scheduler = None
-    if model_size(prep) <= WHOLE_MODEL_LIMIT:
+    if whole:  # secondary aims need the whole model too; large terms give all time to LNS
         scheduler = CpsatScheduler(prep, ident)
         scheduler.hint(plan)
         limit = (score_deadline - time.monotonic()) * WHOLE_MODEL_SHARE
