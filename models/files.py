@@ -115,6 +115,12 @@ def document(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=False)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_json(path: str | Path, payload: BaseModel | dict[str, Any]) -> None:
     """Write a document atomically: a reader sees the old file or the new one, never half."""
     path = Path(path)
@@ -123,6 +129,7 @@ def write_json(path: str | Path, payload: BaseModel | dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a document gets the usual mode
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

@@ -5,7 +5,7 @@ Shares no code with the optimizer; it reads only the contract models.
 
 from models.validation.index import ScheduleIndex, schedule_index
 from models.validation.join import join_violations
-from models.validation.validate import recompute_score, validate_schedule
+from models.validation.validate import recompute_score, validate_day, validate_schedule
 from models.validation.violation import RULES, Violation
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "join_violations",
     "recompute_score",
     "schedule_index",
+    "validate_day",
     "validate_schedule",
 ]

@@ -22,9 +22,11 @@ _cache: list[tuple[Term, Schedule, ScheduleIndex]] = []
 class ScheduleIndex:
     """Term lookups by id, members and busy spans per section, rides per rider and run."""
 
-    def __init__(self, term: Term, schedule: Schedule) -> None:
+    def __init__(self, term: Term, schedule: Schedule, day_view: bool = False) -> None:
         self.term = term
         self.schedule = schedule
+        self.day_view = day_view
+        """One date's sessions: each section shows only that date's meeting and roster."""
         self.types: dict[str, GroupType] = {gt.id: gt for gt in term.group_types}
         self.people: dict[str, Participant] = {p.id: p for p in term.participants}
         self.staff: dict[str, Staff] = {s.id: s for s in term.staff}

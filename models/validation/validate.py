@@ -27,6 +27,20 @@ def validate_schedule(term: Term, schedule: Schedule) -> list[Violation]:
     return ordered(found)
 
 
+def validate_day(term: Term, day: Schedule) -> list[Violation]:
+    """The hard rules for one date (H1 without min_size, H3 without the weekly meeting count,
+    H4-H11): ``day`` holds each section meeting that date with only that meeting and that date's
+    roster (enrolled members plus makeups), and that date's rides. See ``models.dated``."""
+    idx = ScheduleIndex(term, day, day_view=True)
+    found = [
+        *section_violations(idx),
+        *resource_violations(idx),
+        *participant_violations(idx),
+        *transport_violations(idx),
+    ]
+    return ordered(found)
+
+
 def recompute_score(term: Term, schedule: Schedule) -> int:
     """Σ term.weights.of(priority) over placed requests."""
     return score_of(schedule_index(term, schedule))
