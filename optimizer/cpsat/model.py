@@ -126,6 +126,34 @@ class CpsatScheduler:
                 m.add_hint(lit, key in comes)
             m.add_hint(self.secondary.max_staff, max(plan.staff_load(prep).values(), default=0))
 
+    def pin(self, plan: Plan, movable: set[str]) -> None:
+        """Hold every section of ``plan`` as it is — time, room, vehicle, staff, members — and
+        everyone not in ``movable`` where they are (their rides too). Unused slots stay free, so
+        the movable participants may join a section, or open one if it can reach min_size."""
+        m, v = self.model, self.v
+        for slot, active in v.active.items():
+            sp = plan.slots.get(slot)
+            if sp is None:
+                continue
+            m.add(active == 1)
+            m.add(v.pattern[slot][sp.pattern] == 1)
+            for (s, rid), lit in v.room.items():
+                if s == slot:
+                    m.add(lit == int(rid == sp.room))
+            for (s, vid), lit in v.vehicle.items():
+                if s == slot:
+                    m.add(lit == int(vid == sp.vehicle))
+            for (s, sid), lit in v.staff.items():
+                if s == slot:
+                    m.add(lit == int(sid in sp.staff))
+        for (pid, slot), lit in v.assign.items():
+            if pid not in movable:
+                sp = plan.slots.get(slot)
+                m.add(lit == int(sp is not None and pid in sp.members))
+        for (pid, run), lit in v.ride.items():
+            if pid not in movable:
+                m.add(lit == int(plan.rides.get((pid, run.day)) == run))
+
     # -- phases --------------------------------------------------------------------------
     def run_primary(
         self, options: SolveOptions, time_limit: float, progress: Progress | None = None
