@@ -87,7 +87,7 @@ def clashing(spans: Iterable[tuple[int, str, int, int]]) -> list[tuple[int, int]
     ``(index, participant, start, end)`` for candidates on one date."""
     ordered = sorted(spans, key=lambda s: (s[1], s[2]))
     out = []
-    for i, (a, pa, sa, ea) in enumerate(ordered):
+    for i, (a, pa, _sa, ea) in enumerate(ordered):
         for b, pb, sb, _eb in ordered[i + 1 :]:
             if pb != pa or sb >= ea:
                 break
