@@ -1,0 +1,189 @@
+"""Publishing a schedule into the ledger, first at the start of the term or again mid-term.
+
+A first publication writes the term, the schedule, an enrollment per member from the start date,
+a dated session per section meeting on every term date (closures removed) and the waitlist.
+A later publication (a re-solve, an admission) takes effect from a date: sections whose time,
+room, vehicle or staff changed have their future sessions cancelled and new ones written,
+members who left a section have their enrollment ended the day before, newcomers are enrolled
+from the date. History stays: nothing is deleted or edited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ledger.schema import (
+    DatedSession,
+    Enrollment,
+    EnrollmentEnd,
+    ScheduleVersion,
+    SessionCancellation,
+    TermVersion,
+    WaitlistEntry,
+    WaitlistExit,
+)
+from ledger.store import Ledger
+from models import Schedule, Term, document
+from models.dated import term_dates, weekday
+from models.validation import validate_schedule
+
+
+class PublishError(ValueError):
+    """The schedule cannot be published (it breaks a hard rule, or the date is outside the term)."""
+
+
+def _shape(section) -> tuple:
+    meetings = tuple(sorted((m.day, m.start, m.end) for m in section.meetings))
+    return (section.group_type, meetings, section.room, section.vehicle, tuple(section.staff))
+
+
+def publish(
+    ledger: Ledger,
+    term: Term,
+    schedule: Schedule,
+    effective_from: dt.date | None = None,
+    note: str = "",
+) -> int:
+    """Publish ``schedule`` from ``effective_from`` (default: the term's start); its number."""
+    violations = validate_schedule(term, schedule)
+    if violations:
+        first = violations[0]
+        raise PublishError(
+            f"the schedule breaks {len(violations)} hard rule(s), e.g. {first.rule} "
+            f"{first.subject}: {first.message}; nothing was published"
+        )
+    start = effective_from or term.term.start
+    if not term.term.start <= start <= term.term.end:
+        raise PublishError(f"{start} is outside the term {term.term.start} to {term.term.end}")
+    with ledger.write() as s:
+        ledger.lock(s, "publish")
+        number = (s.scalar(select(func.max(ScheduleVersion.number))) or 0) + 1
+        term_row = TermVersion(document=json.dumps(document(term)), reason=note or "publish")
+        s.add(term_row)
+        s.flush()
+        version = ScheduleVersion(
+            number=number,
+            term_version_id=term_row.id,
+            document=json.dumps(document(schedule)),
+            effective_from=start,
+            note=note,
+        )
+        s.add(version)
+        s.flush()
+        previous = _previous(s, number)
+        _sessions(s, term, schedule, version, start, previous)
+        _enrollments(s, schedule, version, start)
+        _waitlist(s, schedule, start)
+        return number
+
+
+def _previous(s: Session, number: int) -> Schedule | None:
+    row = s.scalars(select(ScheduleVersion).where(ScheduleVersion.number == number - 1)).first()
+    return Schedule.model_validate(json.loads(row.document)) if row is not None else None
+
+
+def _sessions(
+    s: Session,
+    term: Term,
+    schedule: Schedule,
+    version: ScheduleVersion,
+    start: dt.date,
+    previous: Schedule | None,
+) -> None:
+    before = {sec.id: _shape(sec) for sec in (previous.sections if previous else [])}
+    now = {sec.id: _shape(sec) for sec in schedule.sections}
+    changed = {sid for sid in before if now.get(sid) != before[sid]}
+    if changed:
+        future = s.scalars(
+            select(DatedSession)
+            .options(selectinload(DatedSession.cancellation))
+            .where(
+                DatedSession.section.in_(changed),
+                DatedSession.date >= start,
+                DatedSession.kind == "regular",
+            )
+        )
+        for row in future:
+            if row.cancellation is None:
+                s.add(SessionCancellation(session_id=row.id, reason=f"schedule v{version.number}"))
+    dates = [d for d in term_dates(term) if d >= start]
+    for sec in schedule.sections:
+        if sec.id in before and sec.id not in changed:
+            continue  # its dated sessions stand
+        for day in dates:
+            for m in sec.meetings:
+                if m.day == weekday(day):
+                    s.add(
+                        DatedSession(
+                            section=sec.id,
+                            group_type=sec.group_type,
+                            date=day,
+                            start=m.start,
+                            end=m.end,
+                            room=sec.room,
+                            vehicle=sec.vehicle,
+                            staff=list(sec.staff),
+                            kind="regular",
+                            schedule_version_id=version.id,
+                        )
+                    )
+    s.flush()
+
+
+def _enrollments(s: Session, schedule: Schedule, version: ScheduleVersion, start: dt.date) -> None:
+    wanted = {
+        (pid, sec.id): sec.group_type for sec in schedule.sections for pid in sec.participants
+    }
+    open_rows = s.scalars(select(Enrollment).options(selectinload(Enrollment.end))).all()
+    have = {}
+    for e in open_rows:
+        if e.end is None:
+            have[e.participant, e.section] = e
+    for key, e in have.items():
+        if key not in wanted:
+            s.add(
+                EnrollmentEnd(
+                    enrollment_id=e.id,
+                    to_date=start - dt.timedelta(days=1),
+                    reason=f"schedule v{version.number}",
+                )
+            )
+    for (pid, section), group_type in wanted.items():
+        if (pid, section) not in have:
+            s.add(
+                Enrollment(
+                    participant=pid,
+                    group_type=group_type,
+                    section=section,
+                    from_date=start,
+                    schedule_version_id=version.id,
+                    reason=f"schedule v{version.number}",
+                )
+            )
+
+
+def _waitlist(s: Session, schedule: Schedule, start: dt.date) -> None:
+    waiting = s.scalars(select(WaitlistEntry).options(selectinload(WaitlistEntry.exit))).all()
+    standing = {(w.participant, w.group_type): w for w in waiting if w.exit is None}
+    listed = {(w.participant, w.group_type): w for w in schedule.waitlist}
+    placed = {(pid, sec.group_type) for sec in schedule.sections for pid in sec.participants}
+    for key, row in standing.items():
+        if key in placed:
+            s.add(WaitlistExit(entry_id=row.id, reason="enrolled"))
+        elif key not in listed:
+            s.add(WaitlistExit(entry_id=row.id, reason="no longer requested"))
+    for key, entry in listed.items():
+        if key not in standing:
+            s.add(
+                WaitlistEntry(
+                    participant=entry.participant,
+                    group_type=entry.group_type,
+                    priority=entry.priority,
+                    requested_on=start,
+                    reasons=list(entry.reasons),
+                )
+            )

@@ -1,0 +1,199 @@
+"""The term ledger's tables (SQLAlchemy 2). Append-only: a change is a new row, never an edit.
+
+What was true when is read back from the rows: an enrollment is open until an
+:class:`EnrollmentEnd` row closes it; a dated session is cancelled by a
+:class:`SessionCancellation`; the latest :class:`Attendance` row for a person and session is the
+one that counts; a :class:`Makeup` stands until a :class:`MakeupCancellation`; a
+:class:`WaitlistEntry` waits until a :class:`WaitlistExit`; an :class:`Offer` is open until an
+:class:`OfferResponse` or its expiry. Participant and staff references are the term's opaque ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Created:
+    """When a row was written (UTC)."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class TermVersion(Created, Base):
+    """A term instance document as published or amended (an admission adds a participant)."""
+
+    __tablename__ = "term_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(Text, doc="otgroups.term/1 JSON")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ScheduleVersion(Created, Base):
+    """A published schedule (weekly pattern) and the term version it belongs to."""
+
+    __tablename__ = "schedule_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    term_version_id: Mapped[int] = mapped_column(ForeignKey("term_versions.id"))
+    document: Mapped[str] = mapped_column(Text, doc="otgroups.schedule/1 JSON")
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    term_version: Mapped[TermVersion] = relationship()
+
+
+class Enrollment(Created, Base):
+    """A participant in a section from a date (open until an EnrollmentEnd closes it)."""
+
+    __tablename__ = "enrollments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), index=True)
+    group_type: Mapped[str] = mapped_column(String(64))
+    section: Mapped[str] = mapped_column(String(128), index=True)
+    from_date: Mapped[dt.date] = mapped_column(Date)
+    schedule_version_id: Mapped[int] = mapped_column(ForeignKey("schedule_versions.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    end: Mapped[EnrollmentEnd | None] = relationship(back_populates="enrollment", uselist=False)
+
+
+class EnrollmentEnd(Created, Base):
+    """Closes an enrollment: the last day attended is ``to_date``."""
+
+    __tablename__ = "enrollment_ends"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
+    to_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    enrollment: Mapped[Enrollment] = relationship(back_populates="end")
+
+
+class DatedSession(Created, Base):
+    """One meeting of a section on one date (``kind`` regular), or a one-off extra meeting."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("section", "date", "start", name="uq_session_slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section: Mapped[str] = mapped_column(String(128))
+    group_type: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    start: Mapped[int] = mapped_column(Integer, doc="minutes since midnight")
+    end: Mapped[int] = mapped_column(Integer)
+    room: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    vehicle: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    staff: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(16), default="regular")
+    schedule_version_id: Mapped[int] = mapped_column(ForeignKey("schedule_versions.id"))
+    cancellation: Mapped[SessionCancellation | None] = relationship(uselist=False)
+
+
+class SessionCancellation(Created, Base):
+    __tablename__ = "session_cancellations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Closure(Created, Base):
+    """A day the clinic closed after publication."""
+
+    __tablename__ = "closures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Attendance(Created, Base):
+    """An attendance mark; a later row for the same session and person supersedes it."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (Index("ix_attendance_session_person", "session_id", "participant"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    participant: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), doc="present late left-early absent excused")
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Makeup(Created, Base):
+    """A participant booked into a dated session to make up a missed one."""
+
+    __tablename__ = "makeups"
+    __table_args__ = (Index("ix_makeups_session", "session_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), index=True)
+    group_type: Mapped[str] = mapped_column(String(64))
+    missed_session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    booked_by: Mapped[str] = mapped_column(String(64), default="")
+    ride_vehicle: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ride_arrive: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ride_depart: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The van run a rider takes that date, when the makeup brings them in on a new day."""
+    cancellation: Mapped[MakeupCancellation | None] = relationship(uselist=False)
+
+
+class MakeupCancellation(Created, Base):
+    __tablename__ = "makeup_cancellations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    makeup_id: Mapped[int] = mapped_column(ForeignKey("makeups.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class WaitlistEntry(Created, Base):
+    """A request waiting for a place; ordered by priority then ``requested_on``."""
+
+    __tablename__ = "waitlist_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64), index=True)
+    group_type: Mapped[str] = mapped_column(String(64), index=True)
+    priority: Mapped[str] = mapped_column(String(16))
+    requested_on: Mapped[dt.date] = mapped_column(Date)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    exit: Mapped[WaitlistExit | None] = relationship(uselist=False)
+
+
+class WaitlistExit(Created, Base):
+    __tablename__ = "waitlist_exits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(200), doc="enrolled, withdrawn, discharged")
+
+
+class Offer(Created, Base):
+    """A place in a section offered to a waiting request, from a date, until it expires."""
+
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id"), index=True)
+    section: Mapped[str] = mapped_column(String(128))
+    from_date: Mapped[dt.date] = mapped_column(Date)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    response: Mapped[OfferResponse | None] = relationship(uselist=False)
+
+
+class OfferResponse(Created, Base):
+    __tablename__ = "offer_responses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), unique=True)
+    response: Mapped[str] = mapped_column(String(16), doc="accepted, declined, expired")

@@ -1,0 +1,97 @@
+"""Opening the ledger: SQLite by default, PostgreSQL by URL, migrated to the latest schema.
+
+Every change runs in one transaction (:meth:`Ledger.write`). On SQLite a write transaction starts
+with ``BEGIN IMMEDIATE``, so writers queue and a booking's check-then-insert cannot interleave
+with another's; on PostgreSQL a writer takes a transaction-level advisory lock on what it
+changes (:meth:`Ledger.lock`, e.g. the date of a booking) before checking. Reads use ordinary
+transactions and never block on each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_URL = "sqlite:///otgroups-ledger.sqlite"
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not pysqlite, begins transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Ledger:
+    """A handle on one ledger database."""
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.write_engine = _sqlite_engine(url, immediate=True)
+            self.read_engine = _sqlite_engine(url, immediate=False)
+        else:
+            self.write_engine = self.read_engine = create_engine(url, pool_pre_ping=True)
+        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest migration (Alembic)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.write_engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One change: committed whole at the end, rolled back whole on any error."""
+        with self._write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    def lock(self, session: Session, key: str) -> None:
+        """Serialise writers on ``key`` until the transaction ends (PostgreSQL; SQLite writers
+        are already serialised by BEGIN IMMEDIATE)."""
+        if not self.sqlite:
+            digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def open_ledger(url: str = DEFAULT_URL) -> Ledger:
+    """A migrated ledger at ``url`` (a SQLite file is created when missing)."""
+    ledger = Ledger(url)
+    ledger.migrate()
+    return ledger
