@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from models.errors import ContractError, Problem, problems_from_validation
 from models.records import Payer
@@ -42,13 +42,13 @@ VALUE_TYPES: dict[str, Any] = {
     "bundled_codes": CodeList,
     "paying_benefit": str,
     "always_therapy_codes": CodeList,
-    "discipline_modifier": str,
+    "discipline_modifier": str,  # "": none required
     "wrong_discipline_modifiers": CodeList,
-    "assistant_modifier": str,
+    "assistant_modifier": str,  # "": none required
     "assistant_roles": CodeList,
-    "threshold_modifier": str,
-    "kx_threshold": dict[str, float],
-    "review_threshold": dict[str, float],
+    "threshold_modifier": str,  # "": none required
+    "kx_threshold": dict[str, float],  # year → dollars; {}: no threshold
+    "review_threshold": dict[str, float],  # year → dollars; {}: no review level
     "cert_within_days": int,
     "recert_every_days": int,
     "progress_report_every_visits": int,
@@ -73,6 +73,8 @@ VALUE_TYPES: dict[str, Any] = {
 
 
 class ProfileValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt ``confirmed`` must not pass silently
+
     value: Any
     source: str = Field(min_length=1, description="Where the value comes from (facts sheet)")
     confirmed: bool = Field(default=True, description="False: UNCONFIRMED in the facts sheet")
@@ -80,6 +82,8 @@ class ProfileValue(BaseModel):
 
 
 class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str
     title: str = ""
     version: str = ""
@@ -110,20 +114,21 @@ class Profile(BaseModel):
         return f"{self.name}.{name} ({v.source}{flag}){who}"
 
 
-def _check_values(values: dict[str, Any], source: str) -> list[Problem]:
+def _check_values(values: dict[str, ProfileValue], complete: bool = True) -> list[Problem]:
+    """Problems with ``values`` (``complete``: every declared name must be there); each valid
+    entry's value is replaced by its validated form (``"14"`` → 14, ``"false"`` → False), so a
+    check never reads a string where it expects a number or a flag."""
     problems = []
     for name, entry in values.items():
         if name not in VALUE_TYPES:
             problems.append(Problem(f"values.{name}", "not a value any check reads"))
             continue
         try:
-            TypeAdapter(VALUE_TYPES[name]).validate_python(entry.value)
+            entry.value = TypeAdapter(VALUE_TYPES[name]).validate_python(entry.value)
         except ValidationError as exc:
             for p in problems_from_validation(exc):
-                problems.append(
-                    Problem(f"values.{name}.value{('.' + p.path) if p.path else ''}", p.message)
-                )
-    missing = sorted(set(VALUE_TYPES) - set(values))
+                problems.append(Problem(_join(f"values.{name}.value", p.path), p.message))
+    missing = sorted(set(VALUE_TYPES) - set(values)) if complete else []
     problems.extend(Problem(f"values.{name}", "missing") for name in missing)
     return problems
 
@@ -133,7 +138,7 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
         raise ContractError(source, problems_from_validation(exc)) from None
-    problems = _check_values(profile.values, source)
+    problems = _check_values(profile.values)
     if problems:
         raise ContractError(source, problems)
     return profile
@@ -143,7 +148,7 @@ def parse_profile(data: dict[str, Any], source: str) -> Profile:
 def load_profile(name: str) -> Profile:
     """A shipped profile by name (``audit/profiles/<name>.toml``)."""
     path = PROFILE_DIR / f"{name}.toml"
-    if not path.is_file():
+    if name not in profile_names():  # also keeps "../x" from reading outside the directory
         known = ", ".join(sorted(profile_names()))
         raise ContractError(str(path), [Problem("", f"no rule profile {name!r} (known: {known})")])
     try:
@@ -163,20 +168,28 @@ def payer_profile(payer: Payer, path: str = "payers") -> Profile:
     if not payer.rules.overrides:
         return base
     values = dict(base.values)
+    overrides: dict[str, ProfileValue] = {}
     for name, value in payer.rules.overrides.items():
         kept = values.get(name)
-        values[name] = ProfileValue(
+        overrides[name] = ProfileValue(
             value=value,
             source=f"payer {payer.id} override"
             + (f" of the profile's {kept.source}" if kept is not None else ""),
         )
-    problems = [p for p in _check_values(values, path) if p.message != "missing"]
+    problems = _check_values(overrides, complete=False)  # the cached base stays untouched
     if problems:
-        raise ContractError(
-            path,
-            [
-                Problem(f"rules.overrides.{p.path.removeprefix('values.')}", p.message)
-                for p in problems
-            ],
-        )
+        raise ContractError(path, [_override_problem(p) for p in problems])
+    values.update(overrides)
     return base.model_copy(update={"values": values, "overridden_by": payer.id})
+
+
+def _override_problem(p: Problem) -> Problem:
+    """``values.x.value.2026`` → ``rules.overrides.x.2026``: an override is the bare value."""
+    name, _, rest = p.path.removeprefix("values.").partition(".")
+    rest = rest.removeprefix("value").removeprefix(".")
+    return Problem(_join(f"rules.overrides.{name}", rest), p.message)
+
+
+def _join(path: str, sub: str) -> str:
+    """``a`` + ``b`` → ``a.b``; ``a`` + ``[0].c`` → ``a[0].c``; ``a`` + ``""`` → ``a``."""
+    return path + ("." + sub if sub and not sub.startswith("[") else sub)
