@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from api.audit_cli import audit_command
 from api.progress import ProgressLine
 from api.render import participant_week, print_violations, summary
 from models import ContractError, Term, load_schedule, load_term, write_json
@@ -253,6 +254,9 @@ def convert_command(
     else:
         raise StopError(2, f"Input error: {target} should end in .json or .xlsx, or be a folder")
     out.print(f"Term written to {target}", highlight=False)
+
+
+app.command("audit")(friendly(audit_command))
 
 
 def main() -> None:

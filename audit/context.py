@@ -75,14 +75,20 @@ class AuditContext:
         return SETTING_OF_PROGRAM[self.term.participant(pid).program]
 
     # -- payers --------------------------------------------------------------------------
+    @cached_property
+    def coverage_of(self) -> dict[str, list[Coverage]]:
+        """Participant → their coverage records, in record order (an index, not a scan)."""
+        out: dict[str, list[Coverage]] = {}
+        for c in self.records.coverage:
+            out.setdefault(c.participant, []).append(c)
+        return out
+
     def coverages(self, pid: str, day: date) -> list[Coverage]:
         """Coverage effective on ``day``, in record order."""
         return [
             c
-            for c in self.records.coverage
-            if c.participant == pid
-            and c.effective_from <= day
-            and (c.effective_to is None or day <= c.effective_to)
+            for c in self.coverage_of.get(pid, ())
+            if c.effective_from <= day and (c.effective_to is None or day <= c.effective_to)
         ]
 
     def billing_coverage(self, pid: str, day: date) -> Coverage | None:
