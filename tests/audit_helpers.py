@@ -107,7 +107,7 @@ def records_doc() -> dict[str, Any]:
                     "payer": "mcb",
                     "benefit": "medical",
                     "member_id": f"M-{pid}",
-                    "verified_on": "2026-12-20",
+                    "verified_on": "2027-01-20",
                     "effective_from": "2026-01-01",
                     "effective_to": None,
                 }

@@ -108,18 +108,28 @@ def test_the_same_line_on_an_outpatient_day_is_not_bundled() -> None:
 # -- BENEFIT_UNVERIFIED -------------------------------------------------------------------
 
 
-def test_coverage_verified_too_long_before_the_first_held_session_is_an_error() -> None:
+def test_coverage_verified_too_long_before_the_first_planned_session_is_flagged() -> None:
+    doc = records_doc()
+    doc["coverage"][1]["verified_on"] = "2026-12-01"  # P2: 62 days before 2027-02-01
+    f = one(run(doc), "BENEFIT_UNVERIFIED", "P2", "2027-02-01")
+    assert f.severity == "warning" and f.payer == "mcb"
+    assert "Verify P2's benefits with mcb before 2027-02-01" in f.message
+    assert "last verified 2026-12-01" in f.message and "8 sessions are planned" in f.message
+    assert only(run(doc), "BENEFIT_UNVERIFIED", "P1") == []
+
+
+def test_with_nothing_planned_the_first_held_session_counts_and_is_an_error() -> None:
     doc = records_doc()
     doc["coverage"][1]["verified_on"] = "2026-11-01"  # P2: 64 days before 2027-01-04
-    f = one(run(doc), "BENEFIT_UNVERIFIED", "P2", "2027-01-04")
-    assert f.severity == "error" and f.payer == "mcb"
+    findings = run(doc, as_of=date(2027, 3, 31))  # every session held, none planned
+    f = one(findings, "BENEFIT_UNVERIFIED", "P2", "2027-01-04")
+    assert f.severity == "error"
     assert "not verified within 30 days" in f.message and "last verified 2026-11-01" in f.message
-    assert only(run(doc), "BENEFIT_UNVERIFIED", "P1") == []
 
 
 def test_coverage_verified_on_the_last_day_of_the_window_is_enough() -> None:
     doc = records_doc()
-    doc["coverage"][1]["verified_on"] = "2026-12-05"  # exactly 30 days before 2027-01-04
+    doc["coverage"][1]["verified_on"] = "2027-01-02"  # exactly 30 days before 2027-02-01
     assert only(run(doc), "BENEFIT_UNVERIFIED") == []
 
 
@@ -127,6 +137,7 @@ def test_a_participant_with_only_planned_sessions_gets_a_warning_before_the_firs
     doc = records_doc()
     doc["sessions"] = []
     doc["coverage"][0]["verified_on"] = None
+    doc["coverage"][1]["verified_on"] = "2026-12-20"  # within 30 days before 2027-01-04
     findings = run(doc, as_of=date(2027, 1, 3))
     f = one(findings, "BENEFIT_UNVERIFIED", "P1", "2027-01-04")
     assert f.severity == "warning" and f.session is None

@@ -145,8 +145,9 @@ def _last_verified(covs: list[Coverage], day: date) -> date | None:
 @check("BENEFIT_UNVERIFIED")
 def benefit_unverified(ctx: AuditContext) -> Iterator[Finding]:
     """Per participant and billed payer: coverage not verified within the profile's window
-    before the first session billed to it, or verified under a benefit the profile does not
-    pay OT from. Error when held sessions are affected, warning before the first one."""
+    before the first planned session billed to it (the contract's test; the first held one when
+    nothing is planned), or verified under a benefit the profile does not pay OT from. Error
+    when the session is already held, warning before it."""
     for pid, sessions in ctx.by_participant.items():
         by_payer: dict[str, list[Dated]] = {}
         uncovered: list[Dated] = []
@@ -178,7 +179,8 @@ def _verification(
 ) -> Iterator[Finding]:
     """The findings for one participant's sessions billed to one payer (date order)."""
     prof = ctx.profile(payer)
-    first = group[0]  # the series' first session: held ones come before planned ones
+    planned = [s for s in group if s.held is None]
+    first = planned[0] if planned else group[0]
     covs = [c for c in ctx.coverages(pid, first.date) if c.payer == payer.id]
     window = prof("verification_valid_days")
     verified = _last_verified(covs, first.date)
@@ -194,7 +196,7 @@ def _verification(
             message = (
                 f"Verify {pid}'s benefits with {payer.id} before {first.date} ({last}; a "
                 f"verification holds {window} days): "
-                f"{sessions_phrase(len(group))} are planned from then."
+                f"{sessions_phrase(len(planned))} are planned from then."
             )
         yield about(
             first,

@@ -11,25 +11,29 @@ from audit.findings import Finding, Severity
 
 @check("POC_MISSING")
 def poc_missing(ctx: AuditContext) -> Iterator[Finding]:
-    """A held or planned session with no OT plan of care started by its date."""
+    """Sessions with no OT plan of care started by their date: once for those already held
+    (error, dated at the first) and once for those planned (warning)."""
     for pid, sessions in ctx.by_participant.items():
         plans = ctx.plans(pid)
-        for s in sessions:
-            if not s.attended or any(p.start <= s.date for p in plans):
+        uncovered = [
+            s for s in sessions if s.attended and not any(p.start <= s.date for p in plans)
+        ]
+        for held in (True, False):
+            group = [s for s in uncovered if (s.held is not None) == held]
+            if not group:
                 continue
-            found = ctx.profile_for(s)
-            payer = found[0].id if found else None
-            severity: Severity = "error" if s.held is not None else "warning"
-            when = "was held" if s.held is not None else "is planned"
+            found = ctx.profile_for(group[0])
+            severity: Severity = "error" if held else "warning"
+            what = "were held" if held else "are planned"
             yield about(
-                s,
+                group[0],
                 "POC_MISSING",
                 severity,
-                f"Write and certify an OT plan of care for {pid}: the session of {s.date} {when} "
-                "without one.",
+                f"Write and certify an OT plan of care for {pid}: {len(group)} session(s) "
+                f"{what} without one, from {group[0].date}.",
                 "Medicare Benefit Policy Manual ch. 15 §220.1.2 (billing-facts §3 [S1]): "
                 "services are furnished under a certified plan of care",
-                payer,
+                found[0].id if found else None,
             )
 
 
