@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.schema import (
+    Closure,
     DatedSession,
     Enrollment,
+    EnrollmentEnd,
     Makeup,
+    MakeupCancellation,
     ScheduleVersion,
     SessionCancellation,
     TermVersion,
@@ -26,6 +32,11 @@ from models.schedule import Meeting, Ride, Section
 
 class NothingPublishedError(LookupError):
     """The ledger holds no published schedule yet."""
+
+
+class RefusedError(ValueError):
+    """A change or question the ledger refuses; the message names the ids involved and nothing
+    was written."""
 
 
 @dataclass(frozen=True)
@@ -99,10 +110,25 @@ def day_schedule(session: Session, day: dt.date, pub: Published | None = None) -
     booked in), extra meetings as sections of their own, and the rides of everyone who comes in
     that day (weekly rides of those still attending, plus makeup riders' runs)."""
     pub = pub or published(session)
-    dated = sessions_on(session, day)
+    return assemble_day(
+        pub, day, sessions_on(session, day), enrolled(session, day), makeups_on(session, day)
+    )
+
+
+def assemble_day(
+    pub: Published,
+    day: dt.date,
+    dated: Sequence[Any],
+    enrolled_on_day: Mapping[str, Sequence[str]],
+    makeups: Sequence[Any],
+) -> Schedule:
+    """:func:`day_schedule` from rows already read: ``dated`` the standing sessions of ``day``
+    (ordered by start, section), ``enrolled_on_day`` section → participants enrolled that day,
+    ``makeups`` the standing makeups into them. Rows are ORM objects or Core rows with the same
+    column names."""
     by_id = {s.id: s for s in dated}
     rosters: dict[str, list[str]] = {s.section: [] for s in dated if s.kind == "regular"}
-    for section, people in enrolled(session, day).items():
+    for section, people in enrolled_on_day.items():
         if section in rosters:
             rosters[section].extend(people)
     extra: dict[int, Section] = {}
@@ -118,7 +144,7 @@ def day_schedule(session: Session, day: dt.date, pub: Published | None = None) -
                 participants=[],
             )
     riders: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-    for m in makeups_on(session, day):
+    for m in makeups:
         target = by_id.get(m.session_id)
         if target is None:
             continue
@@ -155,3 +181,277 @@ def day_schedule(session: Session, day: dt.date, pub: Published | None = None) -
             )
         )
     return view.model_copy(update={"transport": rides})
+
+
+_PUBLISHED_CACHE: OrderedDict[tuple[str, int, int, str], Published] = OrderedDict()
+_PUBLISHED_CACHE_SIZE = 8
+_PUBLISHED_LOCK = threading.Lock()
+
+
+def published_cached(session: Session) -> Published:
+    """:func:`published`, with the parsed term and schedule kept per (database, schedule version)
+    so repeated questions do not re-parse the documents (rows are append-only, so a version's
+    documents never change)."""
+    row = session.execute(
+        select(ScheduleVersion.id, ScheduleVersion.term_version_id, ScheduleVersion.created_at)
+        .order_by(ScheduleVersion.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return published(session)
+    key = (str(session.get_bind().engine.url), row.id, row.term_version_id, str(row.created_at))
+    with _PUBLISHED_LOCK:
+        hit = _PUBLISHED_CACHE.get(key)
+        if hit is not None:
+            _PUBLISHED_CACHE.move_to_end(key)
+            return hit
+    pub = published(session)
+    with _PUBLISHED_LOCK:
+        _PUBLISHED_CACHE[key] = pub
+        while len(_PUBLISHED_CACHE) > _PUBLISHED_CACHE_SIZE:
+            _PUBLISHED_CACHE.popitem(last=False)
+    return pub
+
+
+def closed_days(session: Session, pub: Published) -> set[dt.date]:
+    """The term's closures and the days closed after publication."""
+    return set(pub.term.term.closures) | set(session.scalars(select(Closure.date)))
+
+
+class Days:
+    """The ledger's dated state from ``first`` to ``last``, read in a few queries: per date the
+    standing sessions, who is enrolled, the standing makeups and the :func:`day_schedule`
+    (built once per date). Reflects the database as of construction: build a new one after a
+    change (inside a write transaction, after the lock, to check against the latest state).
+
+    ``reuse``: an earlier instance over the same dates, and ``changed`` the parts of the ledger
+    changed since it was read (``sessions``, ``members``, ``closures``, ``makeups``): the other
+    parts are taken over from it, and a date whose sessions and makeups are unchanged (and
+    enrollments, when ``members`` is unchanged) keeps its schedule and memo.
+    """
+
+    PARTS: frozenset[str] = frozenset({"sessions", "members", "closures", "makeups"})
+
+    def __init__(
+        self,
+        session: Session,
+        pub: Published,
+        first: dt.date,
+        last: dt.date,
+        reuse: Days | None = None,
+        changed: frozenset[str] = PARTS,
+    ) -> None:
+        self.pub = pub
+        self.first, self.last = first, last
+        self._schedules: dict[dt.date, Schedule] = {}
+        self._memo: dict[dt.date, dict[Any, Any]] = {}
+        self.all_sessions: dict[dt.date, list[Any]] = defaultdict(list)
+        """Every session of each date, cancelled ones included (``cancellation_id`` set)."""
+        self.by_id: dict[int, Any] = {}
+        self._members: dict[str, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
+        self._makeups: dict[dt.date, list[Any]] = defaultdict(list)
+        self.closed: set[dt.date] = set()
+        if reuse is None or (reuse.first, reuse.last, reuse.pub) != (first, last, pub):
+            reuse, changed = None, self.PARTS
+        if reuse is None or "sessions" in changed:
+            self._read_sessions(session)
+        else:
+            self.all_sessions, self.by_id = reuse.all_sessions, reuse.by_id
+        self._member_sections: frozenset[str] = frozenset(
+            r.section for rows in self.all_sessions.values() for r in rows if r.kind == "regular"
+        )
+        if reuse is None or "members" in changed or self._member_sections - reuse._member_sections:
+            self._read_members(session)
+        else:
+            self._members, self._member_sections = reuse._members, reuse._member_sections
+        self.closed = (
+            closed_days(session, pub) if reuse is None or "closures" in changed else reuse.closed
+        )
+        if reuse is None or "makeups" in changed:
+            self._read_makeups(session)
+        else:
+            self._makeups = reuse._makeups
+        if reuse is not None and self._members is reuse._members:
+            for day, schedule in reuse._schedules.items():
+                if self._signature(day) == reuse._signature(day):
+                    self._schedules[day] = schedule
+                    if day in reuse._memo:
+                        self._memo[day] = reuse._memo[day]
+
+    def _signature(self, day: dt.date) -> tuple[tuple[int, bool], ...]:
+        """What a date's schedule is built from besides enrollments: its sessions (cancelled
+        or not) and the makeups into them."""
+        return (
+            *((r.id, r.cancellation_id is None) for r in self.all_sessions.get(day, [])),
+            *((m.id, True) for m in self._makeups.get(day, [])),
+        )
+
+    def _read_sessions(self, session: Session) -> None:
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    DatedSession.id,
+                    DatedSession.section,
+                    DatedSession.group_type,
+                    DatedSession.date,
+                    DatedSession.start,
+                    DatedSession.end,
+                    DatedSession.room,
+                    DatedSession.vehicle,
+                    DatedSession.staff,
+                    DatedSession.kind,
+                    SessionCancellation.id.label("cancellation_id"),
+                )
+                .outerjoin(SessionCancellation, SessionCancellation.session_id == DatedSession.id)
+                .where(DatedSession.date >= self.first, DatedSession.date <= self.last)
+                .order_by(DatedSession.start, DatedSession.section)
+            )
+            .all()
+        )
+        for r in rows:
+            self.all_sessions[r.date].append(r)
+            self.by_id[r.id] = r
+
+    def _read_members(self, session: Session) -> None:
+        """Enrollments in the sections meeting in the range, open at some point of it."""
+        if not self._member_sections:
+            return
+        for e in session.connection().execute(
+            select(
+                Enrollment.participant,
+                Enrollment.section,
+                Enrollment.from_date,
+                EnrollmentEnd.to_date,
+            )
+            .outerjoin(EnrollmentEnd, EnrollmentEnd.enrollment_id == Enrollment.id)
+            .where(
+                Enrollment.from_date <= self.last,
+                Enrollment.section.in_(sorted(self._member_sections)),
+            )
+            .order_by(Enrollment.id)
+        ):
+            if e.to_date is None or e.to_date >= self.first:
+                self._members[e.section].append((e.participant, e.from_date, e.to_date))
+
+    def _read_makeups(self, session: Session) -> None:
+        for m in session.connection().execute(
+            select(
+                Makeup.id,
+                Makeup.participant,
+                Makeup.group_type,
+                Makeup.missed_session_id,
+                Makeup.session_id,
+                Makeup.ride_vehicle,
+                Makeup.ride_arrive,
+                Makeup.ride_depart,
+                DatedSession.date,
+            )
+            .join(DatedSession, Makeup.session_id == DatedSession.id)
+            .outerjoin(MakeupCancellation, MakeupCancellation.makeup_id == Makeup.id)
+            .where(
+                MakeupCancellation.id.is_(None),
+                DatedSession.date >= self.first,
+                DatedSession.date <= self.last,
+            )
+            .order_by(Makeup.id)
+        ):
+            self._makeups[m.date].append(m)
+
+    def _inside(self, day: dt.date) -> None:
+        if not self.first <= day <= self.last:
+            raise ValueError(f"{day} is outside the dates read ({self.first} to {self.last})")
+
+    def sessions(self, day: dt.date) -> list[Any]:
+        """Standing (not cancelled) sessions of ``day``, by start then section."""
+        self._inside(day)
+        return [r for r in self.all_sessions.get(day, []) if r.cancellation_id is None]
+
+    def enrolled(self, day: dt.date, section: str) -> list[str]:
+        """Participants enrolled in ``section`` on ``day``."""
+        self._inside(day)
+        return [
+            pid
+            for pid, start, end in self._members.get(section, [])
+            if start <= day and (end is None or end >= day)
+        ]
+
+    def makeups(self, day: dt.date) -> list[Any]:
+        """Standing makeups into sessions of ``day`` (cancelled sessions' included)."""
+        self._inside(day)
+        return list(self._makeups.get(day, []))
+
+    def schedule(self, day: dt.date) -> Schedule:
+        """:func:`day_schedule` of ``day``, built once."""
+        if day not in self._schedules:
+            dated = self.sessions(day)
+            regular = {r.section for r in dated if r.kind == "regular"}
+            enrolled_on_day = {section: self.enrolled(day, section) for section in regular}
+            self._schedules[day] = assemble_day(
+                self.pub, day, dated, enrolled_on_day, self.makeups(day)
+            )
+        return self._schedules[day]
+
+    def memo(self, day: dt.date) -> dict[Any, Any]:
+        """A place for what callers derive from ``day``'s state (e.g. its violations); kept
+        with the date's schedule while that date is unchanged."""
+        self._inside(day)
+        return self._memo.setdefault(day, {})
+
+
+_PARTS: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("versions", (TermVersion, ScheduleVersion)),
+    ("sessions", (DatedSession, SessionCancellation)),
+    ("members", (Enrollment, EnrollmentEnd)),
+    ("closures", (Closure,)),
+    ("makeups", (Makeup, MakeupCancellation)),
+)
+_DAYS_CACHE: OrderedDict[str, tuple[tuple[int, ...], Days]] = OrderedDict()
+_DAYS_CACHE_SIZE = 4
+
+
+def fingerprint(session: Session) -> tuple[int, ...]:
+    """Row counts of every table a date's state is read from, in :data:`_PARTS` order. The
+    tables are append-only and a transaction's visible rows only ever grow, so equal counts
+    mean equal contents."""
+    tables = [t for _, group in _PARTS for t in group]
+    counts = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
+    return tuple(session.execute(select(*counts)).one())
+
+
+def _changed(before: tuple[int, ...], after: tuple[int, ...]) -> frozenset[str]:
+    out, i = set(), 0
+    for name, group in _PARTS:
+        if before[i : i + len(group)] != after[i : i + len(group)]:
+            out.add(name)
+        i += len(group)
+    return frozenset(out)
+
+
+def days_cached(session: Session, pub: Published, first: dt.date, last: dt.date) -> Days:
+    """A :class:`Days` over at least ``first``-``last``, reused across read transactions while
+    the ledger is unchanged (:func:`fingerprint`), so repeated questions read nothing again;
+    after a change only the changed parts are read again and only the dates they touch are
+    rebuilt. Never use it inside a write transaction: its own uncommitted rows could be cached.
+    """
+    url = str(session.get_bind().engine.url)
+    mark = fingerprint(session)
+    with _PUBLISHED_LOCK:
+        hit = _DAYS_CACHE.get(url)
+    reuse, changed = None, Days.PARTS
+    if hit is not None and hit[1].pub is pub:
+        days = hit[1]
+        if days.first <= first and last <= days.last:
+            changed = _changed(hit[0], mark)
+            if not changed:
+                return days
+            reuse, first, last = days, days.first, days.last
+        else:
+            first, last = min(first, days.first), max(last, days.last)
+    days = Days(session, pub, first, last, reuse=reuse, changed=changed)
+    with _PUBLISHED_LOCK:
+        _DAYS_CACHE[url] = (mark, days)
+        _DAYS_CACHE.move_to_end(url)
+        while len(_DAYS_CACHE) > _DAYS_CACHE_SIZE:
+            _DAYS_CACHE.popitem(last=False)
+    return days

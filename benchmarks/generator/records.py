@@ -85,7 +85,7 @@ def generate_records(term: Term, schedule: Schedule, as_of: date) -> dict[str, A
     """A records document: every session up to ``as_of`` held and billed, one planted mistake
     of each kind."""
     start, end = term.term.start, term.term.end
-    role = {s.id: s.role for s in term.staff}
+    role: dict[str, str] = {s.id: s.role for s in term.staff}
     ots = [s.id for s in term.staff if s.role == "OT"]
     people = [p.id for p in term.participants]
     payer = {pid: _payer(term, i, pid) for i, pid in enumerate(people)}
