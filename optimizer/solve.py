@@ -81,7 +81,10 @@ def solve(
         limit = (score_deadline - time.monotonic()) * WHOLE_MODEL_SHARE
         first = scheduler.run_primary(options, limit, progress)
         phases.append(first)
-        if first.plan is not None and first.plan.score(prep) >= plan.score(prep):
+        if first.plan is not None and (
+            first.plan.score(prep) > plan.score(prep)
+            or (first.plan.score(prep) == plan.score(prep) and previous is None)
+        ):  # a re-solve keeps today's plan unless the score gains
             plan = first.plan
         if first.bound is not None:
             bound = min(bound, first.bound)
