@@ -1,0 +1,19 @@
+"""Service settings, from environment variables (``OTGROUPS_…``) via pydantic-settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OTGROUPS_", extra="ignore")
+
+    db_url: str = Field(default="sqlite:///otgroups-ledger.sqlite", description="Ledger database")
+    max_body_bytes: int = Field(default=5_000_000, ge=1_000, description="Largest request body")
+    max_solve_seconds: float = Field(default=300.0, gt=0, description="Cap on a solve's limit")
+    default_solve_seconds: float = Field(default=60.0, gt=0)
+    max_concurrent_solves: int = Field(default=1, ge=1, description="Solves running at once")
+    solve_workers: int = Field(default=2, ge=1, description="CP-SAT workers per solve")
+    offer_hours: float = Field(default=48.0, gt=0, description="How long a waitlist offer holds")
+    deidentify_salt: str = Field(default="", description="Salt for analysts' de-identified keys")
