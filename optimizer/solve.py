@@ -69,6 +69,9 @@ def solve(
     plan = canonical(greedy_plan(prep, start), ident, prep)
     first_valid = time.monotonic() - started
     bound = capacity_bound(prep)
+    progress = _capped(progress, bound)
+    if progress is not None:  # the first valid schedule is the first point of the curve
+        progress("score", plan.score(prep), bound, first_valid)
     whole = model_size(prep) <= WHOLE_MODEL_LIMIT
     share = options.primary_share if options.secondary and whole else 1.0
     score_deadline = time.monotonic() + (deadline - time.monotonic()) * share
@@ -110,6 +113,20 @@ def solve(
     status = Status.OPTIMAL if plan.score(prep) >= bound else Status.FEASIBLE
     schedule = to_schedule(prep, ident, plan, status, bound, time.monotonic() - started, previous)
     return SolveResult(schedule, validate_schedule(term, schedule), phases, first_valid, lns)
+
+
+def _capped(progress: Progress | None, bound: int) -> Progress | None:
+    """Progress with the score phase's bound never above the data bound (CP-SAT's first
+    reports can be the objective's raw domain)."""
+    if progress is None:
+        return None
+
+    def report(phase: str, score: int | None, found: int | None, elapsed: float) -> None:
+        if phase == "score":
+            found = bound if found is None else min(found, bound)
+        progress(phase, score, found, elapsed)
+
+    return report
 
 
 def model_size(prep: Prepared) -> int:
