@@ -197,3 +197,67 @@ class OfferResponse(Created, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), unique=True)
     response: Mapped[str] = mapped_column(String(16), doc="accepted, declined, expired")
+
+
+# -- the HTTP API (``api/http``) -------------------------------------------------------------
+
+
+class ApiToken(Created, Base):
+    """A bearer token of the HTTP API: only its SHA-256 is kept. ``staff_id`` ties a clinician's
+    token to the staff member whose sections it may read. :class:`ApiTokenRevocation` revokes it."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="sha256 hex of the token")
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    staff_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revocation: Mapped[ApiTokenRevocation | None] = relationship(uselist=False)
+
+
+class ApiTokenRevocation(Created, Base):
+    """Revokes a token for good (a new row; the token's row stays)."""
+
+    __tablename__ = "api_token_revocations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccessLog(Base):
+    """One HTTP request that read or wrote participant data: who, when, which route (its
+    template, never the filled-in URL or the body) and the participant ids it touched."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(8), doc="read or write")
+    participants: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[int] = mapped_column(Integer)
+
+
+class UploadedTerm(Created, Base):
+    """A term document uploaded through the HTTP API (checked against the contract first)."""
+
+    __tablename__ = "uploaded_terms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(Text, doc="otgroups.term/1 JSON")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+
+
+class AuditRun(Created, Base):
+    """An audit run over the published schedule and a records document: its findings."""
+
+    __tablename__ = "audit_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    schedule_version: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    findings: Mapped[str] = mapped_column(Text, doc="JSON list of contract findings")
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)

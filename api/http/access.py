@@ -1,0 +1,116 @@
+"""The access log: every request that reads or writes participant data leaves one row.
+
+A row names the token (and its role), the method, the route's template (``/v1/sessions/{id}``,
+never the filled-in URL or a query string), read or write, the participant ids involved and the
+status code. Request and response bodies and names never reach it.
+
+Routes join the log through :func:`audited` (a router-level dependency): it opens an
+:class:`AccessNote` on the request, the handler adds the participant ids it touched
+(:func:`touch`), and :class:`AccessLogMiddleware` writes the row once the status is known, even
+when the handler failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http.auth import Principal
+from ledger.schema import AccessLog
+from ledger.store import Ledger
+
+
+def record_access(
+    ledger: Ledger,
+    principal: Principal,
+    method: str,
+    route: str,
+    action: str,
+    participants: Iterable[str],
+    status: int,
+) -> None:
+    """Write one access-log row (participant ids only, sorted and unique)."""
+    with ledger.write() as s:
+        s.add(
+            AccessLog(
+                token_id=principal.token_id,
+                role=principal.role,
+                method=method,
+                route=route[:200],
+                action=action,
+                participants=sorted(set(participants)),
+                status=status,
+            )
+        )
+
+
+@dataclass
+class AccessNote:
+    """What a request touched, filled in by its handler."""
+
+    action: str
+    participants: set[str] = field(default_factory=set)
+
+
+def audited(request: Request) -> AccessNote:
+    """Router dependency: this route reads (GET) or writes (anything else) participant data."""
+    note = AccessNote("read" if request.method in ("GET", "HEAD") else "write")
+    request.state.access = note
+    return note
+
+
+def touch(request: Request, participants: Iterable[str] | str | None) -> None:
+    """Record participant ids the request reads or writes (for its access-log row)."""
+    note: AccessNote | None = getattr(request.state, "access", None)
+    if note is None or participants is None:
+        return
+    if isinstance(participants, str):
+        note.participants.add(participants)
+    else:
+        note.participants.update(p for p in participants if p)
+
+
+class AccessLogMiddleware:
+    """Writes the access-log row of an audited request after its handler is done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 500}
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self._log(scope, status["code"])
+
+    def _log(self, scope: Scope, status: int) -> None:
+        state: dict[str, Any] = scope.get("state") or {}
+        note: AccessNote | None = state.get("access")
+        principal: Principal | None = state.get("principal")
+        if note is None or principal is None:
+            return
+        route = scope.get("route")
+        template = getattr(route, "path", None) or scope.get("path", "")
+        ledger: Ledger = scope["app"].state.ledger
+        record_access(
+            ledger,
+            principal,
+            scope["method"],
+            template,
+            note.action,
+            note.participants,
+            status,
+        )
