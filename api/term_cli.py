@@ -5,6 +5,12 @@
     otgroups term makeup PARTICIPANT --missed SESSION_ID [--within DAYS]
     otgroups term book PARTICIPANT --missed SESSION_ID --option N
     otgroups term sessions DATE [--participant P]
+    otgroups term close-day DATE [--reason R] [--dry-run] [--within DAYS]
+    otgroups term admit PARTICIPANT_JSON --from DATE
+    otgroups term discharge PARTICIPANT --from DATE [--reason R]
+    otgroups term merge SECTION --into OTHER --from DATE
+    otgroups term waitlist [list | offers | offer TYPE --from DATE | accept OFFER_ID |
+                            decline OFFER_ID | expire]
 
 Each takes ``--db URL`` (default ``sqlite:///otgroups-ledger.sqlite``; a PostgreSQL URL works the
 same) and ``--json`` for JSON output. Exit codes: 0 done; 1 the ledger refused (a booking that
@@ -28,17 +34,31 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from api.logistics_cli import logistics_app
+from ledger.admissions import UnknownParticipantError, admit, discharge, merge
 from ledger.attendance import STATUSES, UnknownSessionError, record
+from ledger.closures import close_day
 from ledger.makeups import MakeupError, MakeupOption, Search, as_dicts, book, search
 from ledger.publish import PublishError, publish
 from ledger.schema import DatedSession, Enrollment
 from ledger.state import NothingPublishedError, RefusedError, day_schedule, published_cached
 from ledger.store import DEFAULT_URL, Ledger, open_ledger
-from models import format_time, load_schedule, load_term
+from ledger.waitlists import (
+    UnknownOfferError,
+    accept,
+    decline,
+    expire_offers,
+    offer_next,
+    offers_in,
+    utc,
+    waitlist,
+)
+from models import ContractError, format_time, load_schedule, load_term
 
 term_app = typer.Typer(
     no_args_is_help=True,
-    help="Run a published term: attendance, makeups and bookings in the ledger.",
+    help="Run a published term: attendance, makeups, closures, admissions, discharges, "
+    "merges and waitlists in the ledger.",
 )
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -79,8 +99,17 @@ def command(f: F) -> F:
             except _StopError as exc:
                 err.print(str(exc))
                 raise typer.Exit(exc.code) from None
-            except (UnknownSessionError, NothingPublishedError) as exc:
+            except (
+                UnknownSessionError,
+                NothingPublishedError,
+                UnknownOfferError,
+                UnknownParticipantError,
+            ) as exc:
                 err.print(f"Input error: {exc}")
+                raise typer.Exit(2) from None
+            except ContractError as exc:
+                problems = "; ".join(str(p) for p in exc.problems[:5])
+                err.print(f"Input error: {exc.source}: {problems}")
                 raise typer.Exit(2) from None
             except (RefusedError, PublishError) as exc:
                 err.print(f"Refused: {exc}")
@@ -343,3 +372,312 @@ def sessions_command(
         for d in listed
     ]
     _emit(as_json, listed, "\n".join(lines))
+
+
+# -- closures, admissions, discharges, merges, waitlists -------------------------------------------
+
+DateArg = Annotated[dt.datetime, typer.Argument(metavar="DATE", formats=["%Y-%m-%d"])]
+FromDate = Annotated[
+    dt.datetime,
+    typer.Option("--from", metavar="DATE", formats=["%Y-%m-%d"], help="Effective from this date."),
+]
+
+
+def _lost_line(x: Any) -> str:
+    return f"{x.label()} ({x.priority})"
+
+
+@term_app.command("close-day")
+@command
+def close_day_command(
+    day: DateArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why the clinic is closed.")] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Propose the makeups; write nothing.")
+    ] = False,
+    within: Annotated[int, typer.Option("--within", min=0, help="Days to make up within.")] = 14,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds for the joint choice.")
+    ] = 2.0,
+    now: Now = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Close a day: cancel its sessions and book makeups for everyone, chosen jointly."""
+    ledger = _ledger(db)
+    try:
+        report = close_day(
+            ledger, day.date(), reason, not dry_run, within, now, time_limit, booked_by="closure"
+        )
+    finally:
+        ledger.dispose()
+    verb = "Would close" if dry_run else "Closed"
+    lines = [
+        f"{verb} {report.date}{f' ({reason})' if reason else ''}: "
+        f"{len(report.cancelled_sessions)} sessions and {len(report.cancelled_makeups)} makeups "
+        f"cancelled, {len(report.lost)} participant-sessions lost"
+        + (" (dry run: nothing written)." if dry_run else ".")
+    ]
+    lines.append(
+        f"{'Proposed' if dry_run else 'Recovered'} {len(report.recovered)} (required first):"
+    )
+    for r in report.recovered:
+        booked = f" (makeup {r.makeup_id})" if r.makeup_id is not None else ""
+        lines.append(f"  {_lost_line(r.lost)} -> {r.option.label(seats=False)}{booked}")
+    lines.append(f"Not recovered {len(report.unrecovered)}:")
+    for u in report.unrecovered:
+        lines.append(f"  {_lost_line(u.lost)}: {'; '.join(u.reasons)}")
+    _emit(as_json, report.to_json(), "\n".join(lines))
+
+
+def _participant_doc(source: str) -> dict[str, Any]:
+    text = source
+    if not source.lstrip().startswith("{"):
+        path = Path(source)
+        if not path.exists():
+            raise _StopError(2, f"Input error: no file {source}")
+        text = path.read_text()
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _StopError(2, f"Input error: {source} is not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise _StopError(2, f"Input error: {source} is not one participant (a JSON object)")
+    return doc
+
+
+@term_app.command("admit")
+@command
+def admit_command(
+    participant_json: Annotated[
+        str,
+        typer.Argument(
+            metavar="PARTICIPANT_JSON", help="A participant document (a file, or inline JSON)."
+        ),
+    ],
+    from_date: FromDate,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds for placing them.")
+    ] = 10.0,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Admit a participant mid-term: placed with everyone else pinned, or waitlisted."""
+    doc = _participant_doc(participant_json)
+    ledger = _ledger(db)
+    try:
+        done = admit(ledger, doc, from_date.date(), time_limit)
+    finally:
+        ledger.dispose()
+    lines = [f"Admitted {done.participant} from {done.from_date} (schedule v{done.version})."]
+    lines += [f"  placed {t} in {sid} ({p})" for t, sid, p in done.placed]
+    lines += [f"  van {v} {a}-{b} on {d}" for d, v, a, b in done.rides]
+    for w in done.waitlisted:
+        lines.append(f"  waitlisted {w.group_type} ({w.priority}): {'; '.join(w.reasons[:3])}")
+    _emit(as_json, done.to_json(), "\n".join(lines))
+
+
+@term_app.command("discharge")
+@command
+def discharge_command(
+    participant: Annotated[str, typer.Argument(metavar="PARTICIPANT")],
+    from_date: FromDate,
+    reason: Annotated[str, typer.Option("--reason", help="Why they leave.")] = "",
+    now: Now = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Discharge a participant: free their places, offer them on, flag short sections."""
+    ledger = _ledger(db)
+    try:
+        done = discharge(ledger, participant, from_date.date(), reason, now)
+    finally:
+        ledger.dispose()
+    lines = [
+        f"Discharged {done.participant} from {done.from_date} (schedule v{done.version}): left "
+        f"{', '.join(done.left) or 'no section'}; {len(done.cancelled_makeups)} makeup(s) "
+        f"cancelled, {len(done.withdrawn_offers)} offer(s) withdrawn."
+    ]
+    lines += [f"  {sid} had no one left: dropped" for sid in done.dropped]
+    lines += [f"  {o.label()}" for o in done.offers]
+    lines += [f"  {m.label()}" for m in done.under_min]
+    _emit(as_json, done.to_json(), "\n".join(lines))
+
+
+@term_app.command("merge")
+@command
+def merge_command(
+    section: Annotated[str, typer.Argument(metavar="SECTION")],
+    into: Annotated[str, typer.Option("--into", metavar="OTHER", help="The section to join.")],
+    from_date: FromDate,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Move every member of a section into another of its type and drop it."""
+    ledger = _ledger(db)
+    try:
+        done = merge(ledger, section, into, from_date.date())
+    finally:
+        ledger.dispose()
+    cancelled = (
+        f"; {len(done.cancelled_makeups)} makeup(s) cancelled" if done.cancelled_makeups else ""
+    )
+    _emit(
+        as_json,
+        done.to_json(),
+        f"Merged {done.section} into {done.into} from {done.from_date} (schedule v{done.version}): "
+        f"moved {', '.join(done.moved)}{cancelled}.",
+    )
+
+
+waitlist_app = typer.Typer(
+    help="The waitlist in offer order, and offers of places that open.",
+    invoke_without_command=True,
+)
+term_app.add_typer(waitlist_app, name="waitlist")
+
+
+@waitlist_app.callback()
+def waitlist_default(ctx: typer.Context, db: Db = DEFAULT_URL, as_json: Json = False) -> None:
+    """Without a command: the waitlist (as `list`)."""
+    if ctx.invoked_subcommand is None:
+        waitlist_list_command(None, db, as_json)
+
+
+@waitlist_app.command("list")
+@command
+def waitlist_list_command(
+    group_type: Annotated[
+        str | None, typer.Option("--type", metavar="TYPE", help="One group type only.")
+    ] = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Standing waitlist entries: priority, then date requested, then entry."""
+    ledger = _ledger(db)
+    try:
+        found = waitlist(ledger, group_type)
+    finally:
+        ledger.dispose()
+    lines = [f"Waitlist ({len(found)} request(s), in offer order):"] + [
+        f"  {w.entry_id:>5}  {w.participant}  {w.group_type}  {w.priority}  {w.requested_on}"
+        + (f"  offer {w.offer_id} open" if w.offer_id else "")
+        for w in found
+    ]
+    _emit(as_json, [w.to_json() for w in found], "\n".join(lines))
+
+
+@waitlist_app.command("offers")
+@command
+def waitlist_offers_command(
+    every: Annotated[bool, typer.Option("--all", help="Answered and expired ones too.")] = False,
+    now: Now = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Open offers (or every offer with --all)."""
+    ledger = _ledger(db)
+    try:
+        with ledger.read() as s:
+            found = offers_in(s, _utc_now(s, now), open_only=not every)
+    finally:
+        ledger.dispose()
+    lines = [f"{'Offers' if every else 'Open offers'} ({len(found)}):"]
+    lines += [f"  {o.label()}" for o in found]
+    _emit(as_json, [o.to_json() for o in found], "\n".join(lines))
+
+
+def _utc_now(s: Any, now: dt.datetime | None) -> dt.datetime:
+    return utc(now, published_cached(s).term) if now is not None else utc(None)
+
+
+@waitlist_app.command("offer")
+@command
+def waitlist_offer_command(
+    target: Annotated[str, typer.Argument(metavar="TYPE", help="A group type or a section.")],
+    from_date: FromDate,
+    hours: Annotated[float, typer.Option("--hours", min=0.0, help="Hours until it expires.")] = 48,
+    now: Now = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Offer a free place to the first waiting request it fits."""
+    ledger = _ledger(db)
+    try:
+        result = offer_next(ledger, target, from_date.date(), dt.timedelta(hours=hours), now)
+    finally:
+        ledger.dispose()
+    lines = [result.label()] + [f"  passed over {r}: {why}" for r, why in result.passed_over]
+    _emit(as_json, result.to_json(), "\n".join(lines))
+
+
+OfferId = Annotated[int, typer.Argument(metavar="OFFER_ID")]
+
+
+@waitlist_app.command("accept")
+@command
+def waitlist_accept_command(
+    offer_id: OfferId,
+    from_date: Annotated[
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="Enroll from (default: the offer's)."),
+    ] = None,
+    now: Now = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Accept an offer: enrolled from its date in a new schedule version."""
+    ledger = _ledger(db)
+    try:
+        done = accept(ledger, offer_id, from_date.date() if from_date else None, now)
+    finally:
+        ledger.dispose()
+    o = done.offer
+    _emit(
+        as_json,
+        {"offer": o.to_json(), "version": done.version, "from_date": done.from_date.isoformat()},
+        f"Accepted offer {o.offer_id}: {o.participant} enrolled in {o.section} from "
+        f"{done.from_date} (schedule v{done.version}).",
+    )
+
+
+@waitlist_app.command("decline")
+@command
+def waitlist_decline_command(
+    offer_id: OfferId, now: Now = None, db: Db = DEFAULT_URL, as_json: Json = False
+) -> None:
+    """Decline an offer: the place goes to the next waiting request it fits."""
+    ledger = _ledger(db)
+    try:
+        info, nxt = decline(ledger, offer_id, now)
+    finally:
+        ledger.dispose()
+    _emit(
+        as_json,
+        {"declined": info.to_json(), "next": nxt.to_json()},
+        f"Declined offer {info.offer_id} ({info.participant}, {info.section}). {nxt.label()}",
+    )
+
+
+@waitlist_app.command("expire")
+@command
+def waitlist_expire_command(now: Now = None, db: Db = DEFAULT_URL, as_json: Json = False) -> None:
+    """Record offers past their expiry and offer each place to the next request."""
+    ledger = _ledger(db)
+    try:
+        with ledger.read() as s:
+            moment = _utc_now(s, now)
+        done = expire_offers(ledger, moment)
+    finally:
+        ledger.dispose()
+    lines = [f"Expired {len(done)} offer(s)."]
+    for info, nxt in done:
+        lines.append(f"  offer {info.offer_id} ({info.participant}, {info.section}): {nxt.label()}")
+    _emit(
+        as_json,
+        [{"expired": i.to_json(), "next": n.to_json()} for i, n in done],
+        "\n".join(lines),
+    )
+
+
+term_app.add_typer(logistics_app)  # remind, calendar, supplies, manifest, contacts, outbox

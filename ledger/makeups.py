@@ -34,7 +34,13 @@ meetings) and the date (:meth:`ledger.store.Ledger.lock`, in that order; SQLite 
 serialised already), re-checks the option against the state at that moment, and inserts the
 :class:`~ledger.schema.Makeup` (and the extra :class:`~ledger.schema.DatedSession`). Any failure
 raises :class:`BookingRefused` and writes nothing. :func:`book_in` does the same inside a
-caller's transaction, so several makeups (a closed day's) can be booked together.
+caller's transaction; :func:`book_all_in` books several (a closed day's) in one transaction,
+each re-checked against the state including the ones before it and every date touched validated
+whole once at the end.
+
+**Offers hold places.** A place offered to a waiting request (:mod:`ledger.waitlists`) is taken
+until the offer is answered: seats left count the section's open offers from their date on, in
+the search and when booking (``full (5 of 6, 1 held by an open offer)``).
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -390,7 +397,15 @@ class MakeupPlanner:
         memo = self._days.memo(day)
         key = ("violations", keep)
         if key not in memo:
-            memo[key] = frozenset(validate_day(self.term, view))
+            whole = ("violations", None)
+            if keep is not None and whole not in memo:
+                memo[whole] = frozenset(validate_day(self.term, self._days.schedule(day)))
+            if keep is not None and not memo[whole]:
+                # Part of a date that keeps every rule keeps them too (fewer sections: fewer
+                # clashes, loads and shared rooms; every ride is kept): no need to look.
+                memo[key] = frozenset()
+            else:
+                memo[key] = frozenset(validate_day(self.term, view))
         return memo[key]
 
     def added_violations(
@@ -402,10 +417,13 @@ class MakeupPlanner:
         run: Run | None,
         extra: Section | None = None,
         full: bool = True,
+        memo: bool = True,
     ) -> list[Violation]:
         """What adding ``pid`` to ``section_id`` (or an ``extra`` section holding only them) on
         ``day`` breaks that was not broken before: ``validate_day`` of the whole date, or with
-        ``full=False`` of the sections the change can touch (see the module docstring)."""
+        ``full=False`` of the sections the change can touch (see the module docstring).
+        ``memo=False``: ``view`` is not the date as read (a caller's view with changes of its
+        own), so its violations before the change are computed, not taken from the memo."""
         keep: tuple[str, ...] | None = None
         base = view
         if not full:
@@ -424,7 +442,9 @@ class MakeupPlanner:
         after = base.model_copy(
             update={"sections": sections, "transport": _with_rider(base, weekday(day), pid, run)}
         )
-        before = self._baseline_of(day, base, keep)
+        before = (
+            self._baseline_of(day, base, keep) if memo else frozenset(validate_day(self.term, base))
+        )
         return [v for v in validate_day(self.term, after) if v not in before]
 
     def _runs_for(
@@ -470,6 +490,7 @@ class MakeupPlanner:
         extra: bool = False,
         prefer: Run | None = None,
         full: bool = True,
+        memo: bool = True,
     ) -> tuple[Run | None, list[Violation]]:
         """Whether the participant can join ``section`` of the date (an existing one, or with
         ``extra`` a new one holding only them): the run they take (riders new that day) and
@@ -491,6 +512,7 @@ class MakeupPlanner:
                 run,
                 extra=section if extra else None,
                 full=full,
+                memo=memo,
             )
             if not found:
                 return run, []
@@ -507,8 +529,12 @@ class MakeupPlanner:
         now: dt.datetime | None = None,
         propose_extra: bool = True,
         full: bool = False,
+        after: dt.date | None = None,
+        limit: int | None = None,
     ) -> Search:
-        """Options for the request, best first; one proposed extra meeting when none fits."""
+        """Options for the request, best first; one proposed extra meeting when none fits.
+        ``after``: only dates after this one (a closed day's recovery); ``limit``: stop
+        looking at later dates once this many options are found."""
         if within_days < 0:
             raise MakeupError(f"within_days must be 0 or more, not {within_days}")
         missed = request.missed
@@ -520,10 +546,12 @@ class MakeupPlanner:
         options: list[MakeupOption] = []
         rejected: list[tuple[str, str]] = []
         for day in _dates(missed.date, last):
-            if day in days.closed:
+            if day in days.closed or (after is not None and day <= after):
                 continue
-            for row in days.sessions(day):
-                if row.group_type != gt.id or row.id == missed.session_id:
+            if limit is not None and len(options) >= limit:
+                break
+            for row in days.sessions_of(day, gt.id):
+                if row.id == missed.session_id:
                     continue
                 if not _after(missed, day, row.start) or not _future(moment, day, row.start):
                     continue
@@ -533,8 +561,15 @@ class MakeupPlanner:
                     continue
                 label = f"{row.section} on {day} {format_time(row.start)}"
                 seats = _seats(self.term, gt, row.room, row.vehicle)
-                if len(section.participants) >= seats:
-                    rejected.append((label, f"full ({len(section.participants)} of {seats})"))
+                held = days.held(row.section, day) if row.kind == "regular" else 0
+                if len(section.participants) + held >= seats:
+                    rejected.append((label, _full(len(section.participants), held, seats)))
+                    continue
+                span = busy_span(Meeting(day=weekday(day), start=row.start, end=row.end), gt)
+                if not inside_one(request.participant.available, span):
+                    # what the whole check would say first; ruled out before it, for speed
+                    why = f"{pid} is not available {span.label()} for section {row.section}"
+                    rejected.append((label, why))
                     continue
                 run, found = self.fit(request, day, view, section, full=full)
                 if found:
@@ -550,7 +585,7 @@ class MakeupPlanner:
                         room=row.room,
                         vehicle=row.vehicle,
                         staff=tuple(row.staff),
-                        seats_left=seats - len(section.participants),
+                        seats_left=seats - len(section.participants) - held,
                         session_id=row.id,
                         kind=row.kind,
                         ride=run,
@@ -560,7 +595,7 @@ class MakeupPlanner:
                 )
         options.sort(key=rank)
         if not options and propose_extra:
-            proposal, why = self.propose_extra(request, last, moment, full=full)
+            proposal, why = self.propose_extra(request, last, moment, full=full, after=after)
             if proposal is not None:
                 options.append(proposal)
             else:
@@ -568,10 +603,16 @@ class MakeupPlanner:
         return Search(request, options, rejected)
 
     def propose_extra(
-        self, request: MakeupRequest, last: dt.date, now: dt.datetime, full: bool = False
+        self,
+        request: MakeupRequest,
+        last: dt.date,
+        now: dt.datetime,
+        full: bool = False,
+        after: dt.date | None = None,
+        memo: bool = True,
     ) -> tuple[MakeupOption | None, str]:
         """The first extra meeting (sooner first, then earlier start) that keeps every rule, or
-        None and why not."""
+        None and why not (``after``: only on dates after it; ``memo``: as in :meth:`fit`)."""
         term = self.term
         gt = request.group_type
         person = request.participant
@@ -605,6 +646,8 @@ class MakeupPlanner:
         for day in _dates(missed.date, last):
             name = weekday(day)
             if day in days.closed or name not in term.calendar.days:
+                continue
+            if after is not None and day <= after:
                 continue
             view = days.schedule(day)
             if any(
@@ -650,7 +693,7 @@ class MakeupPlanner:
                     staff=staff,
                     participants=[person.id],
                 )
-                run, found = self.fit(request, day, view, section, extra=True, full=full)
+                run, found = self.fit(request, day, view, section, extra=True, full=full, memo=memo)
                 if found:
                     why = why or found[0].message
                     continue
@@ -713,6 +756,15 @@ class MakeupPlanner:
             s.room == place and any(_overlap(Span(m.day, m.start, m.end), own) for m in s.meetings)
             for s in view.sections
         )
+
+
+def _full(roster: int, held: int, seats: int) -> str:
+    """``full (6 of 6)``, or with places held by open offers ``full (5 of 6, 1 held by an
+    open offer)``."""
+    if not held:
+        return f"full ({roster} of {seats})"
+    offers = "an open offer" if held == 1 else "open offers"
+    return f"full ({roster} of {seats}, {held} held by {offers})"
 
 
 def rank(option: MakeupOption) -> tuple:
@@ -918,8 +970,9 @@ def book_in(
     if participant in section.participants:
         raise BookingRefused(f"{participant} is already on the roster of {where}")
     seats = _seats(planner.term, gt, row.room, row.vehicle)
-    if len(section.participants) >= seats:
-        raise BookingRefused(f"session {where} is full ({len(section.participants)} of {seats})")
+    held = days.held(row.section, day) if row.kind == "regular" else 0
+    if len(section.participants) + held >= seats:
+        raise BookingRefused(f"session {where} is {_full(len(section.participants), held, seats)}")
     run, found = planner.fit(request, day, view, section, prefer=option.ride, full=True)
     if found:
         raise BookingRefused(f"cannot book {participant} into {where}: {found[0].message}")
@@ -999,6 +1052,243 @@ def _insert_makeup(
     return makeup
 
 
+@dataclass(frozen=True)
+class Booking:
+    """One makeup of a batch: the participant, the session they missed, the option chosen."""
+
+    participant: str
+    missed_session_id: int
+    option: MakeupOption
+
+
+class BatchRefused(BookingRefused):
+    """A booking of a batch (:func:`book_all_in`) refused; ``index`` is its position in the
+    batch (None when no single booking can be blamed)."""
+
+    def __init__(self, message: str, index: int | None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def extra_identity(option: MakeupOption) -> str:
+    """A proposed extra meeting's identity: its key, place and staff. Lost sessions that were
+    proposed the same meeting share it: the first booking creates it, the others join it."""
+    return f"{option.key}:{option.room or option.vehicle or '-'}:{'+'.join(option.staff)}"
+
+
+def book_all_in(
+    ledger: Ledger, s: Session, bookings: Sequence[Booking], booked_by: str = ""
+) -> list[Makeup]:
+    """Several makeups in the caller's write transaction (a closed day's), in order.
+
+    Locks are taken first, in the documented order: participants (sorted), weeks of extra
+    meetings, dates. Each booking is re-checked as :func:`book_in` does — the request, the
+    session, its seats less open offers' holds, an extra meeting's length, day and staff weekly
+    loads, and every rule the participant's joining (or the new meeting) can touch — against
+    the state *including the bookings before it*; later bookings proposed the same extra meeting
+    (:func:`extra_identity`) join the one the first created. Finally every date touched is
+    validated whole once (``validate_day`` before and after). A refusal raises
+    :class:`BatchRefused` naming the booking; rows of earlier bookings are flushed, so the
+    caller rolls back (a savepoint, or the transaction)."""
+    if not bookings:
+        return []
+    for pid in sorted({b.participant for b in bookings}):
+        ledger.lock(s, f"participant:{pid}")
+    for monday in sorted({_monday(b.option.date) for b in bookings if b.option.extra}):
+        ledger.lock(s, f"week:{monday}")
+    dates = sorted({b.option.date for b in bookings})
+    for day in dates:
+        ledger.lock(s, f"date:{day}")
+    planner = MakeupPlanner(s)
+    term = planner.term
+    batch = _Batch(
+        planner, Days(s, planner.pub, _monday(dates[0]), _monday(dates[-1]) + dt.timedelta(6))
+    )
+    made: list[Makeup] = []
+    for index, b in enumerate(bookings):
+        option = b.option
+        ident = extra_identity(option) if option.extra else ""
+        if option.extra and ident in batch.joined:
+            session_id, section_id = batch.joined[ident]
+            option = replace(
+                option, extra=False, session_id=session_id, section=section_id, kind="extra"
+            )
+        try:
+            if option.extra:
+                makeup = batch.book_extra(b, option, booked_by)
+                batch.joined[ident] = (makeup.session_id, batch.rows[makeup.session_id].section)
+            else:
+                makeup = batch.book_regular(b, option, booked_by)
+        except BookingRefused as exc:
+            raise BatchRefused(str(exc), index) from None
+        made.append(makeup)
+    final = Days(s, planner.pub, dates[0], dates[-1])
+    for day in dates:
+        new = [v for v in validate_day(term, final.schedule(day)) if v not in batch.before[day]]
+        if new:
+            v = new[0]
+            blamed = [
+                i
+                for i, b in enumerate(bookings)
+                if b.option.date == day
+                and v.subject in (b.participant, b.option.section, b.option.room, b.option.vehicle)
+            ] or [i for i, b in enumerate(bookings) if b.option.date == day]
+            raise BatchRefused(
+                f"the makeups booked into {day} together break {v.rule}: {v.message}", blamed[-1]
+            )
+    return made
+
+
+class _Batch:
+    """The dates of a batch as its bookings leave them: each date's view (with the batch's
+    earlier makeups and extra meetings), its violations before the batch, the extra meetings
+    created (rows, ids, staff weekly loads)."""
+
+    def __init__(self, planner: MakeupPlanner, days: Days) -> None:
+        self.planner = planner
+        self.days = days
+        self.views: dict[dt.date, Schedule] = {}
+        self.before: dict[dt.date, frozenset[Violation]] = {}
+        self.rows: dict[int, Any] = dict(days.by_id)
+        self.joined: dict[str, tuple[int, str]] = {}
+        self.new_ids: dict[dt.date, list[str]] = {}
+        self.new_load: dict[tuple[str, dt.date], int] = {}
+
+    def view(self, day: dt.date) -> Schedule:
+        if day not in self.views:
+            self.views[day] = self.days.schedule(day)
+            self.before[day] = frozenset(validate_day(self.planner.term, self.views[day]))
+        return self.views[day]
+
+    def request(self, booking: Booking, option: MakeupOption) -> MakeupRequest:
+        try:
+            request = self.planner.request(booking.participant, booking.missed_session_id)
+        except MakeupError as exc:
+            raise BookingRefused(str(exc)) from None
+        gt = request.group_type
+        where = f"{option.section} on {option.date}"
+        if option.group_type != gt.id:
+            raise BookingRefused(
+                f"{where} is {option.group_type}, but {request.missed.label()} is {gt.id}"
+            )
+        if not _after(request.missed, option.date, option.start):
+            raise BookingRefused(f"{where} is not after {request.missed.label()}")
+        if option.date in self.days.closed:
+            raise BookingRefused(f"{option.date} is a closure day")
+        return request
+
+    def book_regular(self, booking: Booking, option: MakeupOption, booked_by: str) -> Makeup:
+        request = self.request(booking, option)
+        participant, day = booking.participant, option.date
+        view = self.view(day)
+        where = f"{option.section} on {day}"
+        row = self.rows.get(option.session_id) if option.session_id is not None else None
+        if row is None or row.date != day or row.section != option.section:
+            raise BookingRefused(f"session {option.session_id} is not {where}")
+        if row.cancellation_id is not None:
+            raise BookingRefused(f"session {row.id} ({where}) was cancelled")
+        section = _section(view, row.section)
+        if section is None:
+            raise BookingRefused(f"session {row.id} ({where}) does not meet that date")
+        if participant in section.participants:
+            raise BookingRefused(f"{participant} is already on the roster of {where}")
+        seats = _seats(self.planner.term, request.group_type, row.room, row.vehicle)
+        held = self.days.held(row.section, day) if row.kind == "regular" else 0
+        if len(section.participants) + held >= seats:
+            raise BookingRefused(
+                f"session {where} is {_full(len(section.participants), held, seats)}"
+            )
+        run, found = self.planner.fit(
+            request, day, view, section, prefer=option.ride, full=False, memo=False
+        )
+        if found:
+            raise BookingRefused(f"cannot book {participant} into {where}: {found[0].message}")
+        makeup = _insert_makeup(self.planner.s, request, row.id, run, booked_by)
+        sections = [
+            sec.model_copy(update={"participants": [*sec.participants, participant]})
+            if sec.id == section.id
+            else sec
+            for sec in view.sections
+        ]
+        rides = _with_rider(view, weekday(day), participant, run)
+        self.views[day] = view.model_copy(update={"sections": sections, "transport": rides})
+        return makeup
+
+    def book_extra(self, booking: Booking, option: MakeupOption, booked_by: str) -> Makeup:
+        """:func:`_book_extra` against the batch's view of the date."""
+        request = self.request(booking, option)
+        planner, term, gt = self.planner, self.planner.term, request.group_type
+        day = option.date
+        view = self.view(day)
+        meeting = Meeting(day=weekday(day), start=option.start, end=option.end)
+        where = f"extra meeting of {gt.id} on {day} {format_time(option.start)}"
+        if option.end != option.start + gt.duration_minutes:
+            raise BookingRefused(f"{where} does not last {gt.duration_minutes} minutes")
+        if weekday(day) not in term.calendar.days:
+            raise BookingRefused(f"{day} is not a clinic day")
+        week = _week_load(self.days, day)
+        for staff_id in option.staff:
+            member = next((st for st in term.staff if st.id == staff_id), None)
+            load = week.get(staff_id, 0) + self.new_load.get((staff_id, _monday(day)), 0)
+            if member is not None and load >= member.max_sessions_per_week:
+                raise BookingRefused(
+                    f"cannot book {where}: staff member {staff_id} already leads {load} "
+                    f"sessions that week (max {member.max_sessions_per_week})"
+                )
+        taken = self.new_ids.setdefault(day, [])
+        prefix = f"{gt.id}-extra-{day.isoformat()}-"
+        highest = int(_extra_id(self.days, gt.id, day)[len(prefix) :]) - 1  # rows before
+        highest = max([highest, *(int(n[len(prefix) :]) for n in taken if n.startswith(prefix))])
+        section_id = f"{prefix}{highest + 1}"
+        section = Section(
+            id=section_id,
+            group_type=gt.id,
+            meetings=[meeting],
+            room=option.room,
+            vehicle=option.vehicle,
+            staff=list(option.staff),
+            participants=[request.participant.id],
+        )
+        run, found = planner.fit(
+            request, day, view, section, extra=True, prefer=option.ride, full=False, memo=False
+        )
+        if found:
+            raise BookingRefused(f"cannot book {where}: {found[0].message}")
+        session = DatedSession(
+            section=section_id,
+            group_type=gt.id,
+            date=day,
+            start=meeting.start,
+            end=meeting.end,
+            room=section.room,
+            vehicle=section.vehicle,
+            staff=list(section.staff),
+            kind="extra",
+            schedule_version_id=planner.pub.version.id,
+        )
+        planner.s.add(session)
+        planner.s.flush()
+        taken.append(section_id)
+        for staff_id in option.staff:
+            key = (staff_id, _monday(day))
+            self.new_load[key] = self.new_load.get(key, 0) + 1
+        self.rows[session.id] = SimpleNamespace(
+            id=session.id,
+            date=day,
+            section=section_id,
+            kind="extra",
+            room=section.room,
+            vehicle=section.vehicle,
+            cancellation_id=None,
+        )
+        makeup = _insert_makeup(planner.s, request, session.id, run, booked_by)
+        rides = _with_rider(view, weekday(day), request.participant.id, run)
+        self.views[day] = view.model_copy(
+            update={"sections": [*view.sections, section], "transport": rides}
+        )
+        return makeup
+
+
 def cancel_makeup(ledger: Ledger, makeup_id: int, reason: str = "") -> MakeupCancellation:
     """Cancel a standing makeup (a new row; the booking stays on record). An extra meeting left
     with no one booked into it is cancelled too, freeing its room and staff."""
@@ -1049,6 +1339,8 @@ def as_dicts(options: Iterable[MakeupOption]) -> list[dict[str, Any]]:
 
 __all__ = [
     "PAUSE_ENV",
+    "BatchRefused",
+    "Booking",
     "BookingRefused",
     "MakeupError",
     "MakeupOption",
@@ -1058,9 +1350,11 @@ __all__ = [
     "Search",
     "as_dicts",
     "book",
+    "book_all_in",
     "book_in",
     "cancel_makeup",
     "cancel_makeup_in",
+    "extra_identity",
     "makeup_options",
     "rank",
     "search",

@@ -49,36 +49,58 @@ def publish(
     note: str = "",
 ) -> int:
     """Publish ``schedule`` from ``effective_from`` (default: the term's start); its number."""
-    violations = validate_schedule(term, schedule)
+    check(term, schedule)
+    start = effective_from or term.term.start
+    with ledger.write() as s:
+        return publish_in(ledger, s, term, schedule, start, note)
+
+
+def check(term: Term, schedule: Schedule, rules_term: Term | None = None) -> None:
+    """:class:`PublishError` unless ``schedule`` keeps every hard rule of ``rules_term``
+    (default ``term``)."""
+    violations = validate_schedule(rules_term or term, schedule)
     if violations:
         first = violations[0]
         raise PublishError(
             f"the schedule breaks {len(violations)} hard rule(s), e.g. {first.rule} "
             f"{first.subject}: {first.message}; nothing was published"
         )
-    start = effective_from or term.term.start
+
+
+def publish_in(
+    ledger: Ledger,
+    s: Session,
+    term: Term,
+    schedule: Schedule,
+    start: dt.date,
+    note: str = "",
+    waitlist_exit: str = "no longer requested",
+) -> int:
+    """:func:`publish` inside the caller's write transaction, ``schedule`` already checked
+    (:func:`check`); ``waitlist_exit`` is the reason written for standing waitlist entries the
+    schedule no longer lists (and does not place). Its number."""
     if not term.term.start <= start <= term.term.end:
         raise PublishError(f"{start} is outside the term {term.term.start} to {term.term.end}")
-    with ledger.write() as s:
-        ledger.lock(s, "publish")
-        number = (s.scalar(select(func.max(ScheduleVersion.number))) or 0) + 1
-        term_row = TermVersion(document=json.dumps(document(term)), reason=note or "publish")
-        s.add(term_row)
-        s.flush()
-        version = ScheduleVersion(
-            number=number,
-            term_version_id=term_row.id,
-            document=json.dumps(document(schedule)),
-            effective_from=start,
-            note=note,
-        )
-        s.add(version)
-        s.flush()
-        previous = _previous(s, number)
-        _sessions(s, term, schedule, version, start, previous)
-        _enrollments(s, schedule, version, start)
-        _waitlist(s, schedule, start)
-        return number
+    ledger.lock(s, "publish")
+    number = (s.scalar(select(func.max(ScheduleVersion.number))) or 0) + 1
+    term_row = TermVersion(document=json.dumps(document(term)), reason=note or "publish")
+    s.add(term_row)
+    s.flush()
+    version = ScheduleVersion(
+        number=number,
+        term_version_id=term_row.id,
+        document=json.dumps(document(schedule)),
+        effective_from=start,
+        note=note,
+    )
+    s.add(version)
+    s.flush()
+    previous = _previous(s, number)
+    _sessions(s, term, schedule, version, start, previous)
+    _enrollments(s, schedule, version, start)
+    _waitlist(s, schedule, start, waitlist_exit)
+    s.flush()
+    return number
 
 
 def _previous(s: Session, number: int) -> Schedule | None:
@@ -166,7 +188,7 @@ def _enrollments(s: Session, schedule: Schedule, version: ScheduleVersion, start
             )
 
 
-def _waitlist(s: Session, schedule: Schedule, start: dt.date) -> None:
+def _waitlist(s: Session, schedule: Schedule, start: dt.date, exit_reason: str) -> None:
     waiting = s.scalars(select(WaitlistEntry).options(selectinload(WaitlistEntry.exit))).all()
     standing = {(w.participant, w.group_type): w for w in waiting if w.exit is None}
     listed = {(w.participant, w.group_type): w for w in schedule.waitlist}
@@ -175,7 +197,7 @@ def _waitlist(s: Session, schedule: Schedule, start: dt.date) -> None:
         if key in placed:
             s.add(WaitlistExit(entry_id=row.id, reason="enrolled"))
         elif key not in listed:
-            s.add(WaitlistExit(entry_id=row.id, reason="no longer requested"))
+            s.add(WaitlistExit(entry_id=row.id, reason=exit_reason))
     for key, entry in listed.items():
         if key not in standing:
             s.add(

@@ -6,6 +6,11 @@ What was true when is read back from the rows: an enrollment is open until an
 one that counts; a :class:`Makeup` stands until a :class:`MakeupCancellation`; a
 :class:`WaitlistEntry` waits until a :class:`WaitlistExit`; an :class:`Offer` is open until an
 :class:`OfferResponse` or its expiry. Participant and staff references are the term's opaque ids.
+
+Logistics (``logistics/``): the latest :class:`Contact` row per participant and channel is their
+address and opt-in; an :class:`OutboxMessage` is queued once per dedupe key and its
+:class:`Delivery` rows record every step of sending it (the latest row is its state); the latest
+:class:`StockCount` and :class:`ReorderPoint` per item are the stock on hand and when to reorder.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -91,7 +98,8 @@ class DatedSession(Created, Base):
     """One meeting of a section on one date (``kind`` regular), or a one-off extra meeting."""
 
     __tablename__ = "sessions"
-    __table_args__ = (UniqueConstraint("section", "date", "start", name="uq_session_slot"),)
+    # Not unique: a re-published section's cancelled row and its replacement share a slot.
+    __table_args__ = (Index("ix_session_slot", "section", "date", "start"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     section: Mapped[str] = mapped_column(String(128))
     group_type: Mapped[str] = mapped_column(String(64))
@@ -197,6 +205,75 @@ class OfferResponse(Created, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), unique=True)
     response: Mapped[str] = mapped_column(String(16), doc="accepted, declined, expired")
+
+
+class Contact(Created, Base):
+    """A participant's address on a channel (``email``, ``sms``) and whether they opted in to
+    messages there; a later row for the same participant and channel supersedes it."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_participant_channel", "participant", "channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254))
+    opt_in: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(200), default="", doc="e.g. the imported file")
+
+
+class OutboxMessage(Created, Base):
+    """A message queued for one participant on one channel. ``dedupe_key`` (kind, event,
+    participant, channel, event version) is unique, so queueing again never adds a second copy."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), doc="upcoming, makeup, offer, cancellation")
+    event: Mapped[str] = mapped_column(String(128), doc="e.g. session-12, offer-3")
+    event_version: Mapped[int] = mapped_column(Integer, default=0)
+    participant: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Delivery(Created, Base):
+    """One step of delivering an outbox message: ``sending`` (claimed, committed before the
+    transport is called), then ``sent``, ``failed`` (``retry_at`` set: may be tried again then;
+    unset: given up), or ``unknown`` (the transport may or may not have delivered it: a person
+    checks); ``released`` is a person's word that a ``sending``/``unknown`` one was not
+    delivered, so it may be tried again."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("outbox_id", "attempt", "status", name="uq_delivery_step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    retry_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StockCount(Created, Base):
+    """A count of one supply item on hand at the start of ``counted_on`` (before that day's
+    sessions); the latest count of an item is the one projections start from."""
+
+    __tablename__ = "stock_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    counted_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ReorderPoint(Created, Base):
+    """Reorder an item when its stock falls to ``quantity``; a later row supersedes it."""
+
+    __tablename__ = "reorder_points"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    quantity: Mapped[float] = mapped_column(Float)
 
 
 # -- the HTTP API (``api/http``) -------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +21,8 @@ from ledger.schema import (
     EnrollmentEnd,
     Makeup,
     MakeupCancellation,
+    Offer,
+    OfferResponse,
     ScheduleVersion,
     SessionCancellation,
     TermVersion,
@@ -40,14 +42,39 @@ class RefusedError(ValueError):
 
 
 @dataclass(frozen=True)
+class VersionRides:
+    """The weekly rides of one published schedule version, from its effective date."""
+
+    number: int
+    effective_from: dt.date
+    by_day: Mapping[str, tuple[Ride, ...]] = field(compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class Published:
     version: ScheduleVersion
     term: Term
     schedule: Schedule
+    rides: tuple[VersionRides, ...] = ()
+    """Every version's weekly rides (empty: only ``schedule``'s are known)."""
+
+    def rides_on(self, day: dt.date) -> list[Ride]:
+        """The weekly rides of ``day``'s weekday in the version in force on ``day``: the
+        highest-numbered version effective on or before it (the latest when none is). A van
+        rider's run can change between versions (an admission, a merge, a discharge), and a
+        date is read with the runs of its own version."""
+        name = weekday(day)
+        best: VersionRides | None = None
+        for v in self.rides:
+            if v.effective_from <= day and (best is None or v.number > best.number):
+                best = v
+        if best is None or best.number == self.version.number:
+            return [r for r in self.schedule.transport if r.day == name]
+        return list(best.by_day.get(name, ()))
 
 
 def published(session: Session) -> Published:
-    """The latest published schedule and its term."""
+    """The latest published schedule and its term (and every version's weekly rides)."""
     version = session.scalars(
         select(ScheduleVersion).order_by(ScheduleVersion.number.desc()).limit(1)
     ).first()
@@ -57,7 +84,35 @@ def published(session: Session) -> Published:
     assert term_row is not None
     term = parse_term(json.loads(term_row.document), source=f"term version {term_row.id}")
     schedule = parse_schedule(json.loads(version.document), term, f"schedule v{version.number}")
-    return Published(version, term, schedule)
+    history = _ride_history(session, version, schedule)
+    # Detached with its columns loaded: a later rollback of this session (a refused change)
+    # must not expire the row a cached Published keeps.
+    session.expunge(version)
+    return Published(version, term, schedule, history)
+
+
+def _ride_history(
+    session: Session, latest: ScheduleVersion, schedule: Schedule
+) -> tuple[VersionRides, ...]:
+    """Each version's rides by weekday (documents of earlier versions read for their
+    ``transport`` only)."""
+
+    def by_day(rides: Sequence[Ride]) -> dict[str, tuple[Ride, ...]]:
+        out: dict[str, list[Ride]] = defaultdict(list)
+        for ride in rides:
+            out[ride.day].append(ride)
+        return {day: tuple(found) for day, found in out.items()}
+
+    history = [VersionRides(latest.number, latest.effective_from, by_day(schedule.transport))]
+    earlier = session.execute(
+        select(ScheduleVersion.number, ScheduleVersion.effective_from, ScheduleVersion.document)
+        .where(ScheduleVersion.number < latest.number)
+        .order_by(ScheduleVersion.number)
+    )
+    for number, effective_from, document in earlier:
+        rides = [Ride.model_validate(r) for r in json.loads(document).get("transport", [])]
+        history.append(VersionRides(number, effective_from, by_day(rides)))
+    return tuple(sorted(history, key=lambda v: v.number))
 
 
 def enrolled(session: Session, day: dt.date) -> dict[str, list[str]]:
@@ -125,42 +180,39 @@ def assemble_day(
     """:func:`day_schedule` from rows already read: ``dated`` the standing sessions of ``day``
     (ordered by start, section), ``enrolled_on_day`` section → participants enrolled that day,
     ``makeups`` the standing makeups into them. Rows are ORM objects or Core rows with the same
-    column names."""
-    by_id = {s.id: s for s in dated}
-    rosters: dict[str, list[str]] = {s.section: [] for s in dated if s.kind == "regular"}
-    for section, people in enrolled_on_day.items():
-        if section in rosters:
-            rosters[section].extend(people)
-    extra: dict[int, Section] = {}
+    column names.
+
+    Each standing session is one section of the view, as its dated row says (time, room,
+    vehicle, staff): a section re-timed or dropped by a later version keeps its earlier dates as
+    they were. The rides are the weekly rides of the version in force that date
+    (:meth:`Published.rides_on`), for those who come in, plus makeup riders' runs."""
+    name = weekday(day)
+    sections: dict[int, Section] = {}
     for s in dated:
-        if s.kind != "regular":
-            extra[s.id] = Section(
-                id=s.section,
-                group_type=s.group_type,
-                meetings=[Meeting(day=weekday(day), start=s.start, end=s.end)],
-                room=s.room,
-                vehicle=s.vehicle,
-                staff=list(s.staff),
-                participants=[],
-            )
+        members = list(enrolled_on_day.get(s.section, ())) if s.kind == "regular" else []
+        sections[s.id] = Section(
+            id=s.section,
+            group_type=s.group_type,
+            meetings=[Meeting(day=name, start=s.start, end=s.end)],
+            room=s.room,
+            vehicle=s.vehicle,
+            staff=list(s.staff),
+            participants=members,
+        )
     riders: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for m in makeups:
-        target = by_id.get(m.session_id)
+        target = sections.get(m.session_id)
         if target is None:
             continue
-        if target.kind == "regular":
-            rosters.setdefault(target.section, []).append(m.participant)
-        else:
-            extra[target.id].participants.append(m.participant)
+        target.participants.append(m.participant)
         if m.ride_vehicle is not None and m.ride_arrive is not None and m.ride_depart is not None:
             riders[m.ride_vehicle, m.ride_arrive, m.ride_depart].append(m.participant)
     view = day_view(
-        pub.schedule.model_copy(
-            update={"sections": [s for s in pub.schedule.sections if s.id in rosters]}
-        ),
+        pub.schedule.model_copy(update={"sections": [], "transport": []}),
         day,
-        rosters,
-        list(extra.values()),
+        None,
+        list(sections.values()),
+        rides=pub.rides_on(day),
     )
     coming = {pid for s in view.sections for pid in s.participants}
     rides = []
@@ -174,7 +226,7 @@ def assemble_day(
         rides.append(
             Ride(
                 vehicle=vehicle,
-                day=weekday(day),
+                day=name,
                 arrive=arrive,
                 depart=depart,
                 participants=people,
@@ -225,12 +277,12 @@ class Days:
     change (inside a write transaction, after the lock, to check against the latest state).
 
     ``reuse``: an earlier instance over the same dates, and ``changed`` the parts of the ledger
-    changed since it was read (``sessions``, ``members``, ``closures``, ``makeups``): the other
-    parts are taken over from it, and a date whose sessions and makeups are unchanged (and
-    enrollments, when ``members`` is unchanged) keeps its schedule and memo.
+    changed since it was read (``sessions``, ``members``, ``closures``, ``makeups``,
+    ``offers``): the other parts are taken over from it, and a date whose sessions and makeups
+    are unchanged (and enrollments, when ``members`` is unchanged) keeps its schedule and memo.
     """
 
-    PARTS: frozenset[str] = frozenset({"sessions", "members", "closures", "makeups"})
+    PARTS: frozenset[str] = frozenset({"sessions", "members", "closures", "makeups", "offers"})
 
     def __init__(
         self,
@@ -250,6 +302,8 @@ class Days:
         self.by_id: dict[int, Any] = {}
         self._members: dict[str, list[tuple[str, dt.date, dt.date | None]]] = defaultdict(list)
         self._makeups: dict[dt.date, list[Any]] = defaultdict(list)
+        self._holds: dict[str, list[dt.date]] = defaultdict(list)
+        self._by_type: dict[tuple[str, dt.date], dict[str, list[Any]]] = {}
         self.closed: set[dt.date] = set()
         if reuse is None or (reuse.first, reuse.last, reuse.pub) != (first, last, pub):
             reuse, changed = None, self.PARTS
@@ -271,6 +325,10 @@ class Days:
             self._read_makeups(session)
         else:
             self._makeups = reuse._makeups
+        if reuse is None or "offers" in changed:
+            self._holds = open_holds(session)
+        else:
+            self._holds = reuse._holds
         if reuse is not None and self._members is reuse._members:
             for day, schedule in reuse._schedules.items():
                 if self._signature(day) == reuse._signature(day):
@@ -358,6 +416,20 @@ class Days:
         ):
             self._makeups[m.date].append(m)
 
+    def sessions_of(self, day: dt.date, group_type: str) -> list[Any]:
+        """Standing sessions of ``day`` of one group type (indexed once per date)."""
+        key = ("by-type", day)
+        index = self._by_type.get(key)
+        if index is None:
+            index = self._by_type[key] = defaultdict(list)
+            for r in self.sessions(day):
+                index[r.group_type].append(r)
+        return index.get(group_type, [])
+
+    def held(self, section: str, day: dt.date) -> int:
+        """Places of ``section`` held on ``day`` by open offers (:func:`open_holds`)."""
+        return sum(1 for start in self._holds.get(section, ()) if start <= day)
+
     def _inside(self, day: dt.date) -> None:
         if not self.first <= day <= self.last:
             raise ValueError(f"{day} is outside the dates read ({self.first} to {self.last})")
@@ -392,11 +464,37 @@ class Days:
             )
         return self._schedules[day]
 
+    def add_pending(self, day: dt.date, section: Section) -> None:
+        """Count a proposed section (an extra meeting not booked yet) in ``day``'s schedule,
+        so later proposals see its room, staff and time as taken (a closed day's recovery
+        proposes several at once). The date's memo is dropped; its rows are unchanged."""
+        view = self.schedule(day)
+        self._schedules[day] = view.model_copy(update={"sections": [*view.sections, section]})
+        self._memo.pop(day, None)
+
     def memo(self, day: dt.date) -> dict[Any, Any]:
         """A place for what callers derive from ``day``'s state (e.g. its violations); kept
         with the date's schedule while that date is unchanged."""
         self._inside(day)
         return self._memo.setdefault(day, {})
+
+
+def open_holds(session: Session, skip_offer: int | None = None) -> dict[str, list[dt.date]]:
+    """section → the from-dates of its unanswered offers. An offer holds its place in the
+    section on every date from its ``from_date`` until it is answered (accepted, declined,
+    withdrawn, or marked expired by :func:`ledger.waitlists.expire_offers`), so neither another
+    offer nor a makeup takes that place meanwhile."""
+    query = (
+        select(Offer.id, Offer.section, Offer.from_date)
+        .outerjoin(OfferResponse, OfferResponse.offer_id == Offer.id)
+        .where(OfferResponse.id.is_(None))
+        .order_by(Offer.id)
+    )
+    out: dict[str, list[dt.date]] = defaultdict(list)
+    for offer_id, section, from_date in session.execute(query):
+        if offer_id != skip_offer:
+            out[section].append(from_date)
+    return out
 
 
 _PARTS: tuple[tuple[str, tuple[type, ...]], ...] = (
@@ -405,6 +503,7 @@ _PARTS: tuple[tuple[str, tuple[type, ...]], ...] = (
     ("members", (Enrollment, EnrollmentEnd)),
     ("closures", (Closure,)),
     ("makeups", (Makeup, MakeupCancellation)),
+    ("offers", (Offer, OfferResponse)),
 )
 _DAYS_CACHE: OrderedDict[str, tuple[tuple[int, ...], Days]] = OrderedDict()
 _DAYS_CACHE_SIZE = 4
