@@ -62,6 +62,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export:deidentified": _DIRECTOR | frozenset({"analyst"}),
     # service administration
     "tokens:admin": frozenset({"admin"}),
+    # the web desk's two halves: the office's (VA) desk and the director's
+    "desk:va": _OFFICE,
+    "desk:director": _DIRECTOR,
 }
 """Permission → the roles that hold it. The director holds every permission the scheduler and
 the clinician hold, and solves and publishes; the admin manages tokens only."""
@@ -155,6 +158,19 @@ def authenticate(ledger: Ledger, token: str) -> Principal | None:
         if revoked is not None:
             return None
         return Principal(row.id, row.role, row.label, row.staff_id)
+
+
+def principal_by_id(ledger: Ledger, token_id: int) -> Principal | None:
+    """The principal of token ``token_id`` while it is unrevoked (a web desk session names its
+    token by id); None otherwise."""
+    with ledger.read() as s:
+        row = s.get(ApiToken, token_id)
+        if row is None:
+            return None
+        revoked = s.scalar(
+            select(ApiTokenRevocation.id).where(ApiTokenRevocation.token_id == row.id)
+        )
+        return None if revoked is not None else Principal(row.id, row.role, row.label, row.staff_id)
 
 
 def revoke_token(ledger: Ledger, token_id: int, reason: str = "") -> TokenInfo:
