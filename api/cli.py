@@ -21,6 +21,7 @@ from api.audit_cli import audit_command
 from api.progress import ProgressLine
 from api.render import participant_week, print_violations, summary
 from api.report_cli import report_command
+from api.serve_cli import serve_command
 from api.term_cli import term_app
 from api.token_cli import token_app
 from models import ContractError, Term, load_schedule, load_term, write_json
@@ -263,6 +264,7 @@ app.command("audit")(friendly(audit_command))
 app.command("report")(friendly(report_command))
 app.add_typer(term_app, name="term")
 app.add_typer(token_app, name="token")
+app.command("serve")(serve_command)
 
 
 def main() -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -40,6 +47,7 @@ Time = Annotated[
     int,
     BeforeValidator(parse_time),
     PlainSerializer(format_time, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _TIME_RE.pattern}),
     Field(description='Clock time "HH:MM", 24 h, local to the clinic; held as minutes'),
 ]
 """A clock time: ``"HH:MM"`` in documents, minutes since midnight in memory."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -48,8 +49,14 @@ _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 def problems_from_validation(error: ValidationError) -> list[Problem]:
     """Turn pydantic's errors into path-named problems that quote the bad value."""
+    return problems_from_errors(error.errors(include_url=False))
+
+
+def problems_from_errors(errors: Iterable[Any], skip: int = 0) -> list[Problem]:
+    """:func:`problems_from_validation` from pydantic's error dicts (``skip``: leading location
+    parts to drop, e.g. FastAPI's ``body``)."""
     problems = []
-    for item in error.errors(include_url=False):
+    for item in errors:
         message = item["msg"]
         for prefix in _PREFIXES:
             message = message.removeprefix(prefix)
@@ -59,5 +66,5 @@ def problems_from_validation(error: ValidationError) -> list[Problem]:
             value = item["input"]
             if not isinstance(value, dict | list):
                 message = f"{message} (got {value!r})"
-        problems.append(Problem(format_path(item["loc"]), message))
+        problems.append(Problem(format_path(item["loc"][skip:]), message))
     return problems

@@ -86,3 +86,22 @@ def term_warnings(prep: Prepared) -> list[str]:
         for data in prep.types.values()
         for reason in type_blockers(prep, data)
     ]
+
+
+def infeasibility(prep: Prepared) -> list[str]:
+    """Why no request of the term can be placed at all, type by type; empty when some group
+    type that is requested could run (the solver then places what it can and waitlists the
+    rest with its reasons)."""
+    requested = {r.group_type for p in prep.term.participants for r in p.requests}
+    reasons: list[str] = []
+    for type_id in sorted(requested):
+        data = prep.types.get(type_id)
+        if data is None:
+            continue
+        blockers = type_blockers(prep, data)
+        if not blockers:
+            return []
+        reasons += [f"{data.group_type.label}: {b}" for b in blockers]
+    if not requested:
+        return ["no participant requests any group type"]
+    return reasons

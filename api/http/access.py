@@ -114,3 +114,29 @@ class AccessLogMiddleware:
             note.participants,
             status,
         )
+
+
+PARTICIPANT_KEYS = ("participant", "participants", "moved")
+
+
+def participant_ids(doc: Any) -> set[str]:
+    """Every participant id a response document names (under ``participant``,
+    ``participants`` or ``moved``, at any depth)."""
+    found: set[str] = set()
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in PARTICIPANT_KEYS and isinstance(value, str):
+                found.add(value)
+            elif key in PARTICIPANT_KEYS and isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+            found |= participant_ids(value)
+    elif isinstance(doc, list):
+        for item in doc:
+            found |= participant_ids(item)
+    return found
+
+
+def touch_doc(request: Request, doc: Any) -> Any:
+    """:func:`touch` every participant id ``doc`` names; ``doc`` back."""
+    touch(request, participant_ids(doc))
+    return doc

@@ -7,11 +7,14 @@ item. Windows are typed as people type them (``Mon-Fri 09:00-16:00; Sat 9-12``),
 """
 
 from models.spreadsheet.reader import read_term_csv_folder, read_term_workbook
+from models.spreadsheet.schedule import schedule_csv, schedule_xlsx
 from models.spreadsheet.writer import write_term_csv_folder, write_term_workbook
 
 __all__ = [
     "read_term_csv_folder",
     "read_term_workbook",
+    "schedule_csv",
+    "schedule_xlsx",
     "write_term_csv_folder",
     "write_term_workbook",
 ]

@@ -66,10 +66,15 @@ def _width(value: CellValue) -> int:
 
 
 def _workbook(term: Term) -> Workbook:
+    return sheets_workbook(term_sheets(term))
+
+
+def sheets_workbook(sheets: list[Sheet]) -> Workbook:
+    """A workbook of ``sheets``: bold header row, frozen panes, filters, typed cells."""
     book = Workbook()
     for default in book.worksheets:
         book.remove(default)
-    for name, header, rows in term_sheets(term):
+    for name, header, rows in sheets:
         sheet = book.create_sheet(name)
         sheet.append(header)
         for row in rows:

@@ -1,0 +1,84 @@
+"""The FastAPI application: :func:`create_app` builds it from :class:`Settings`.
+
+The lifespan opens the ledger (migrated to the latest schema) and the solve jobs, and closes
+both. Requests pass the size limit, then the access log, then the routers under ``/v1``; every
+error leaves as problem+json (:mod:`api.http.problems`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api.http import problems
+from api.http.access import AccessLogMiddleware
+from api.http.jobs import SolveJobs
+from api.http.limits import BodyLimitMiddleware
+from api.http.routers import ROUTERS, health
+from api.http.settings import Settings
+from ledger.store import open_ledger
+
+DESCRIPTION = """\
+The otgroups service: upload a contract term, solve it as a job, publish the schedule into the
+term ledger, and run the term — attendance, makeups, waitlists and offers, admissions,
+discharges, closures — with billing audits and exports (CSV, XLSX, iCalendar, de-identified CSV).
+
+Every route but `/healthz` needs a bearer token (`otgroups token create --role ROLE`); what each
+role may do is fixed by the service. Participants are opaque ids. Errors are
+`application/problem+json`; bad input names the path of the bad field.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service, configured by ``settings`` (default: from ``OTGROUPS_…`` variables)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.http_threads
+        app.state.ledger = open_ledger(settings.db_url)
+        app.state.jobs = SolveJobs(settings.max_concurrent_solves)
+        try:
+            yield
+        finally:
+            app.state.jobs.shutdown()
+            app.state.ledger.dispose()
+
+    app = FastAPI(
+        title="otgroups",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={},
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every API route of the app, included routers flattened (``/healthz`` and ``/v1/…``;
+    not the documentation pages)."""
+    found: list[APIRoute] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            elif hasattr(route, "original_router"):  # an included router (FastAPI ≥ 0.16x)
+                walk(route.original_router.routes)
+            elif hasattr(route, "routes"):
+                walk(route.routes)
+
+    walk(list(app.routes))
+    return found

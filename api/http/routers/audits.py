@@ -1,0 +1,138 @@
+"""``/v1/audits``: run the billing and documentation audit on a records document against the
+published schedule, keep its findings, and list them filtered by code, payer or participant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from sqlalchemy import select
+
+from api.http import examples
+from api.http.access import audited, touch
+from api.http.auth import Principal, require
+from api.http.deps import V1, LedgerDep
+from api.http.problems import ApiProblem, not_found
+from api.http.schemas import AuditRequest, AuditRunDoc, AuditRunSummary
+from api.http.scope import own_participants
+from audit import Finding, audit
+from audit.profile import profile_names
+from ledger.schema import AuditRun
+from ledger.state import published_cached
+from ledger.store import Ledger
+from models import parse_records
+from models.records import PayerRules
+
+router = APIRouter(prefix=V1 + "/audits", tags=["audits"], dependencies=[Depends(audited)])
+Runner = Annotated[Principal, Depends(require("records:write"))]
+Reader = Annotated[Principal, Depends(require("audit:read"))]
+
+EXAMPLE = {"records": examples.records(), "as_of": "2027-10-24"}
+
+
+def _scoped(ledger: Ledger, who: Principal, findings: list[Finding]) -> list[Finding]:
+    """A clinician's findings: only about members of the sections they lead."""
+    with ledger.read() as s:
+        mine = own_participants(who, published_cached(s).schedule)
+    return findings if mine is None else [f for f in findings if f.participant in mine]
+
+
+def _findings(row: AuditRun) -> list[Finding]:
+    return [Finding.model_validate(f) for f in json.loads(row.findings)]
+
+
+def _doc(row: AuditRun, findings: list[Finding]) -> AuditRunDoc:
+    return AuditRunDoc(
+        id=row.id,
+        as_of=row.as_of,
+        schedule_version=row.schedule_version,
+        profile=row.profile,
+        created_at=row.created_at,
+        counts=dict(sorted(Counter(f.code for f in findings).items())),
+        findings=findings,
+    )
+
+
+@router.post("", status_code=201, response_model=AuditRunDoc)
+def run(
+    request: Request,
+    body: Annotated[AuditRequest, Body(openapi_examples=examples.one("Demo records", EXAMPLE))],
+    ledger: LedgerDep,
+    who: Runner,
+) -> AuditRunDoc:
+    """Audit the published schedule and the records (``otgroups.records/1``): sessions held up
+    to ``as_of`` and the schedule's sessions after it, against each payer's rule profile."""
+    with ledger.read() as s:
+        pub = published_cached(s)
+    records = parse_records(body.records, pub.term)
+    if body.profile is not None:
+        if body.profile not in profile_names():
+            names = ", ".join(profile_names())
+            detail = f"profile: {body.profile!r} is not a rule profile ({names})"
+            raise ApiProblem(422, "invalid-input", "Invalid input", detail)
+        rules = PayerRules(profile=body.profile)
+        payers = [p.model_copy(update={"rules": rules}) for p in records.payers]
+        records = records.model_copy(update={"payers": payers})
+    as_of = body.as_of or dt.date.today()
+    findings = audit(pub.term, pub.schedule, records, as_of)
+    with ledger.write() as s:
+        row = AuditRun(
+            as_of=as_of,
+            schedule_version=pub.version.number,
+            profile=body.profile,
+            findings=json.dumps([f.model_dump(mode="json") for f in findings]),
+            token_id=who.token_id,
+        )
+        s.add(row)
+        s.flush()
+    shown = _scoped(ledger, who, findings)
+    touch(request, [f.participant for f in shown])
+    return _doc(row, shown)
+
+
+@router.get("", response_model=list[AuditRunSummary])
+def runs(ledger: LedgerDep, _: Reader) -> list[AuditRunSummary]:
+    """Audit runs, oldest first (counts only)."""
+    with ledger.read() as s:
+        rows = list(s.scalars(select(AuditRun).order_by(AuditRun.id)))
+    return [
+        AuditRunSummary(
+            id=r.id,
+            as_of=r.as_of,
+            schedule_version=r.schedule_version,
+            profile=r.profile,
+            created_at=r.created_at,
+            findings=len(json.loads(r.findings)),
+        )
+        for r in rows
+    ]
+
+
+@router.get("/{run_id}/findings", response_model=list[Finding])
+def findings(
+    request: Request,
+    run_id: int,
+    ledger: LedgerDep,
+    who: Reader,
+    code: Annotated[str | None, Query(min_length=1)] = None,
+    payer: Annotated[str | None, Query(min_length=1)] = None,
+    participant: Annotated[str | None, Query(min_length=1)] = None,
+) -> list[Finding]:
+    """A run's findings in the contract's order, filtered by code, payer and participant."""
+    with ledger.read() as s:
+        row = s.get(AuditRun, run_id)
+        if row is None:
+            raise not_found(f"no audit run {run_id}")
+        found = _findings(row)
+    found = [
+        f
+        for f in _scoped(ledger, who, found)
+        if (code is None or f.code == code)
+        and (payer is None or f.payer == payer)
+        and (participant is None or f.participant == participant)
+    ]
+    touch(request, [f.participant for f in found])
+    return found

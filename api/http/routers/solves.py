@@ -1,0 +1,93 @@
+"""``/v1/terms/{id}/solves`` and ``/v1/solves/{job}``: solves as jobs in worker processes.
+
+Starting one caps its time limit by the service's setting and refuses (429) when the service
+already runs its most solves at once; a term no request of which can be placed is a 422 with the
+reasons. Status gives live progress (best score, proven bound, gap, elapsed); the result is the
+contract's schedule document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from api.http.access import audited, touch
+from api.http.auth import Principal, require
+from api.http.deps import V1, JobsDep, LedgerDep, SettingsDep
+from api.http.jobs import Job, SolveJobs
+from api.http.problems import ApiProblem, not_found
+from api.http.routers.terms import load_uploaded
+from api.http.schemas import JobDoc, SolveRequest, SolveResultDoc
+from models import Schedule, document
+from optimizer.diagnose import infeasibility
+from optimizer.prepare import prepare
+
+router = APIRouter(prefix=V1, tags=["solves"], dependencies=[Depends(audited)])
+Solver = Annotated[Principal, Depends(require("solve"))]
+
+
+def find_job(jobs: SolveJobs, job_id: str) -> Job:
+    job = jobs.jobs.get(job_id)
+    if job is None:
+        raise not_found(f"no solve job {job_id}")
+    return job
+
+
+def _doc(job: Job) -> JobDoc:
+    return JobDoc(**job.summary())
+
+
+@router.post("/terms/{term_id}/solves", status_code=202, response_model=JobDoc)
+def start(
+    request: Request,
+    term_id: int,
+    ledger: LedgerDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    _: Solver,
+    body: SolveRequest | None = None,
+) -> JobDoc:
+    """Start a solve of an uploaded term; poll ``GET /v1/solves/{job}``."""
+    body = body or SolveRequest()
+    term = load_uploaded(ledger, term_id)
+    touch(request, [p.id for p in term.participants])
+    reasons = infeasibility(prepare(term))
+    if reasons:
+        raise ApiProblem(
+            422,
+            "infeasible-term",
+            "Infeasible term",
+            "no request of this term can be placed: " + "; ".join(reasons[:3]),
+            explanation=reasons,
+        )
+    limit = min(body.time_limit or settings.default_solve_seconds, settings.max_solve_seconds)
+    options = {"time_limit": limit, "workers": settings.solve_workers, "seed": body.seed}
+    job = jobs.start(term_id, json.loads(json.dumps(document(term))), options)
+    return _doc(job)
+
+
+@router.get("/solves/{job_id}", response_model=JobDoc)
+def status(job_id: str, jobs: JobsDep, _: Solver) -> JobDoc:
+    """A job's state and live progress: best score, proven bound, gap, seconds elapsed."""
+    return _doc(find_job(jobs, job_id))
+
+
+@router.get("/solves/{job_id}/result", response_model=SolveResultDoc)
+def result(request: Request, job_id: str, jobs: JobsDep, _: Solver) -> SolveResultDoc:
+    """The schedule of a finished job (409 while it runs or when it failed)."""
+    job = find_job(jobs, job_id)
+    if job.state != "done" or job.schedule is None:
+        detail = f"solve {job_id} is {job.state}" + (f": {job.reason}" if job.reason else "")
+        raise ApiProblem(409, "not-done", "No result", detail)
+    schedule = Schedule.model_validate(job.schedule)
+    touch(request, [pid for s in schedule.sections for pid in s.participants])
+    return SolveResultDoc(job=job.id, score=schedule.score, bound=schedule.bound, schedule=schedule)
+
+
+@router.delete("/solves/{job_id}", response_model=JobDoc)
+def cancel(job_id: str, jobs: JobsDep, _: Solver) -> JobDoc:
+    """Stop a running job (a finished one is left as it is)."""
+    find_job(jobs, job_id)
+    return _doc(jobs.cancel(job_id))

@@ -1,0 +1,109 @@
+"""``/v1/terms``: upload a contract term, list and read them, check a schedule against one."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request
+from sqlalchemy import select
+
+from api.http import examples
+from api.http.access import audited, touch
+from api.http.auth import Principal, require
+from api.http.deps import V1, LedgerDep
+from api.http.problems import not_found
+from api.http.schemas import ScheduleCheck, TermSummary, ViolationDoc
+from ledger.schema import UploadedTerm
+from ledger.store import Ledger
+from models import Schedule, Term, document, parse_schedule, parse_term
+from models.validation import recompute_score, validate_schedule
+
+router = APIRouter(prefix=V1 + "/terms", tags=["terms"], dependencies=[Depends(audited)])
+Reader = Annotated[Principal, Depends(require("terms:read"))]
+Writer = Annotated[Principal, Depends(require("terms:write"))]
+
+
+def load_uploaded(ledger: Ledger, term_id: int) -> Term:
+    """An uploaded term (404 when there is none with that id)."""
+    with ledger.read() as s:
+        row = s.get(UploadedTerm, term_id)
+        if row is None:
+            raise not_found(f"no uploaded term {term_id}")
+        text = row.document
+    return parse_term(json.loads(text), source=f"term {term_id}")
+
+
+def _summary(row: UploadedTerm) -> TermSummary:
+    doc = json.loads(row.document)
+    return TermSummary(
+        id=row.id,
+        name=row.name,
+        clinic=doc["clinic"]["id"],
+        participants=row.participants,
+        created_at=row.created_at,
+    )
+
+
+@router.post("", status_code=201, response_model=TermSummary)
+def upload(
+    request: Request,
+    term: Annotated[Term, Body(openapi_examples=examples.one("Demo clinic", examples.term()))],
+    ledger: LedgerDep,
+    who: Writer,
+) -> TermSummary:
+    """Upload a term (``otgroups.term/1``), checked whole: a bad field, a dangling or duplicate
+    id is a 422 naming its path, and nothing is stored."""
+    checked = parse_term(document(term), source="term")
+    touch(request, [p.id for p in checked.participants])
+    with ledger.write() as s:
+        row = UploadedTerm(
+            document=json.dumps(document(checked)),
+            name=checked.term.name,
+            participants=len(checked.participants),
+            token_id=who.token_id,
+        )
+        s.add(row)
+        s.flush()
+        return _summary(row)
+
+
+@router.get("", response_model=list[TermSummary])
+def listing(ledger: LedgerDep, _: Reader) -> list[TermSummary]:
+    """Uploaded terms, oldest first."""
+    with ledger.read() as s:
+        return [_summary(r) for r in s.scalars(select(UploadedTerm).order_by(UploadedTerm.id))]
+
+
+@router.get("/{term_id}", response_model=Term)
+def read(request: Request, term_id: int, ledger: LedgerDep, _: Reader) -> Term:
+    """An uploaded term document."""
+    term = load_uploaded(ledger, term_id)
+    touch(request, [p.id for p in term.participants])
+    return term
+
+
+@router.post("/{term_id}/validate-schedule", response_model=ScheduleCheck)
+def check_schedule(
+    request: Request,
+    term_id: int,
+    schedule: Annotated[
+        Schedule, Body(openapi_examples=examples.one("Two demo sections", examples.schedule()))
+    ],
+    ledger: LedgerDep,
+    _: Reader,
+) -> ScheduleCheck:
+    """Re-check every hard rule, the score and the waitlist of a schedule for this term (ids
+    that are not the term's are a 422 naming the path)."""
+    term = load_uploaded(ledger, term_id)
+    checked = parse_schedule(document(schedule), term)
+    touch(request, [pid for s in checked.sections for pid in s.participants])
+    violations = validate_schedule(term, checked)
+    return ScheduleCheck(
+        valid=not violations,
+        score=checked.score,
+        recomputed_score=recompute_score(term, checked),
+        violations=[
+            ViolationDoc(rule=v.rule, subject=v.subject, message=v.message) for v in violations
+        ],
+    )
