@@ -480,7 +480,7 @@ def _propose_extra(
         if week >= member.max_sessions_per_week:
             plan.rejected[keys[0]].append(
                 (
-                    f"extra meeting {proposal.label(seats=False)}",
+                    proposal.label(seats=False),
                     f"staff member {sid} already leads {week} sessions that week, extra "
                     f"meetings proposed for this closure included (max "
                     f"{member.max_sessions_per_week})",
@@ -525,7 +525,7 @@ def _join_extra(
         section = _extra_section(proposal, [request.participant.id])
         run, found = planner.fit(request, proposal.date, view, section, extra=True, full=False)
         if found:
-            where = f"extra meeting {proposal.label(seats=False)}"
+            where = proposal.label(seats=False)
             plan.rejected[key].append((where, found[0].message))
             continue
         _add(plan, planner, key, replace(proposal, ride=run))

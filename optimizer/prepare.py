@@ -7,6 +7,7 @@ schedule could use it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from models.term import GroupType, Participant, Room, Staff, Term, Vehicle
@@ -143,8 +144,8 @@ def vehicle_fits(vehicle: Vehicle, pattern: Pattern, travel: int) -> bool:
     return True
 
 
-def prepare(term: Term) -> Prepared:
-    """Patterns and compatibilities for every group type of the term."""
+def prepare(term: Term, only: Collection[str] | None = None) -> Prepared:
+    """Patterns and compatibilities for every group type of the term (or the types ``only``)."""
     runs = daily_runs(term)
     requesters: dict[str, list[Participant]] = {gt.id: [] for gt in term.group_types}
     weight: dict[tuple[str, str], int] = {}
@@ -152,7 +153,11 @@ def prepare(term: Term) -> Prepared:
         for request in p.requests:
             requesters[request.group_type].append(p)
             weight[p.id, request.group_type] = term.weights.of(request.priority)
-    types = {gt.id: _prepare_type(term, gt, requesters[gt.id], runs) for gt in term.group_types}
+    types = {
+        gt.id: _prepare_type(term, gt, requesters[gt.id], runs)
+        for gt in term.group_types
+        if only is None or gt.id in only
+    }
     return Prepared(term, types, runs, weight)
 
 
@@ -161,13 +166,18 @@ def _prepare_type(
 ) -> TypeData:
     travel = gt.travel_minutes if gt.offsite else 0
     patterns = candidate_patterns(term.calendar, gt)
-    members = {
-        p.id: frozenset(
-            k for k, pat in enumerate(patterns) if participant_fits(p, pat, travel, runs)
-        )
-        for p in requesters
-        if not ineligibility(gt, p)
-    }
+    by_availability: dict[tuple[object, ...], frozenset[int]] = {}
+    members: dict[str, frozenset[int]] = {}
+    for p in requesters:
+        if ineligibility(gt, p):
+            continue
+        # Participants with the same hours and mode of transport fit the same patterns.
+        key = (p.transport == "van", *((w.day, w.start, w.end) for w in p.available))
+        if key not in by_availability:
+            by_availability[key] = frozenset(
+                k for k, pat in enumerate(patterns) if participant_fits(p, pat, travel, runs)
+            )
+        members[p.id] = by_availability[key]
     staff = {
         s.id: frozenset(k for k, pat in enumerate(patterns) if fits(s.available, pat, travel))
         for s in term.staff

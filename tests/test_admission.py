@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
+from importlib.resources import files
 
 from helpers import small_term_doc, window
 
-from models import parse_term
+from models import load_schedule, load_term, parse_term
 from models.validation import validate_schedule
 from optimizer import SolveOptions, solve
-from optimizer.admission import admit
+from optimizer.admission import _join_running, _model_types, admit
 
 
 def newcomer(pid: str, requests: list[tuple[str, str]], **extra) -> dict:
@@ -73,3 +75,34 @@ def test_a_newcomer_who_fits_nowhere_is_waitlisted_with_reasons() -> None:
     assert shapes(after, "P14") == shapes(before, "P14")
     entry = next(w for w in after.waitlist if w.participant == "P14")
     assert entry.reasons and "P14" in " ".join(entry.reasons)
+
+
+def test_one_newcomer_joins_running_sections_as_well_as_the_whole_type_model_does() -> None:
+    """The single-newcomer path (running sections only) places the same weight as modelling the
+    requested types whole with everyone pinned, for riders and walk-ins alike."""
+    examples = files("models") / "examples"
+    term = load_term(str(examples / "demo_clinic.json"))
+    schedule = load_schedule(str(examples / "demo_schedule.json"), term)
+    riders = [p for p in term.participants if p.transport == "van"][:3]
+    others = [p for p in term.participants if p.transport != "van"][:3]
+    placed_any = 0
+    for k, like in enumerate([*riders, *others]):
+        pid = f"N{k}"
+        doc = json.loads(term.model_dump_json())
+        person = json.loads(like.model_dump_json())
+        person.update({"id": pid, "keep_apart": []})
+        doc["participants"].append(person)
+        grown = parse_term(doc)
+        options = SolveOptions(time_limit=20)
+        fast = _join_running(grown, schedule, pid, options)
+        whole = _model_types(grown, schedule, [pid], options)
+        assert fast.violations == [] and whole.violations == []
+        assert shapes(fast.schedule, pid) == shapes(schedule, pid)
+        placed = {s.group_type for s in fast.schedule.sections if pid in s.participants}
+        weight = {r.group_type: grown.weights.of(r.priority) for r in like.requests}
+        assert fast.schedule.score == schedule.score + sum(weight[t] for t in placed)
+        assert fast.schedule.score == whole.schedule.score, like.id
+        waiting = {w.group_type for w in fast.schedule.waitlist if w.participant == pid}
+        assert waiting == set(weight) - placed
+        placed_any += len(placed)
+    assert placed_any >= 6

@@ -154,7 +154,7 @@ def _van(idx: ScheduleIndex, pos: int, person: Participant) -> Iterator[Violatio
     after = day_spans([*idx.spans[pos], *(o.span for o in idx.busy(pid, skip=pos))])
     for day in sorted(new_days, key=list(DAY_NAMES).index):
         first, last = after[day]
-        if not any(_run_fits(idx, key, person, first, last) for key in idx.runs_by_day[day]):
+        if not any(run_fits(idx, key, person, first, last) for key in idx.runs_by_day[day]):
             seat = "wheelchair seat" if person.wheelchair else "seat"
             yield Violation(
                 "H11",
@@ -164,7 +164,7 @@ def _van(idx: ScheduleIndex, pos: int, person: Participant) -> Iterator[Violatio
             )
 
 
-def _run_fits(
+def run_fits(
     idx: ScheduleIndex, key: tuple[str, str, int, int], person: Participant, first: int, last: int
 ) -> bool:
     """True when the run covers [first, last) and has a seat (and wheelchair seat) for them."""

@@ -244,6 +244,22 @@ def transport_h11(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None
     runs hold their seats and wheelchair seats."""
     term = prep.term
     riders_of_run: dict[RunRef, list[str]] = {}
+    uncovered_memo: dict[tuple[str, tuple[int, ...], RunRef], list[int]] = {}
+
+    def uncovered(type_id: str, ks: tuple[int, ...], run: RunRef) -> list[int]:
+        """Which of the patterns ``ks`` of a type ``run`` does not bring in and take home."""
+        key = (type_id, ks, run)
+        if key not in uncovered_memo:
+            data = prep.types[type_id]
+            uncovered_memo[key] = [
+                k
+                for k in ks
+                if not run.covers(
+                    data.patterns[k].start - data.travel, data.patterns[k].end + data.travel
+                )
+            ]
+        return uncovered_memo[key]
+
     for (pid, day), attends in v.attends.items():
         runs = prep.runs_by_day.get(day, [])
         model.add(sum(v.ride[pid, run] for run in runs) == attends)
@@ -257,22 +273,16 @@ def transport_h11(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None
             riders_of_run.setdefault(run, []).append(pid)
         for slot in v.slots_of_participant.get(pid, []):
             data = prep.types[slot[0]]
-            ks = [k for k in data.members[pid] if day in data.patterns[k].days]
+            ks = tuple(k for k in data.members[pid] if day in data.patterns[k].days)
             if not ks:
                 continue
             lit = v.assign[pid, slot]
             z = v.pattern[slot]
             model.add(attends >= lit + sum(z[k] for k in ks) - 1)
             for run in runs:
-                uncovered = [
-                    k
-                    for k in ks
-                    if not run.covers(
-                        data.patterns[k].start - data.travel, data.patterns[k].end + data.travel
-                    )
-                ]
-                if uncovered:
-                    model.add(lit + v.ride[pid, run] + sum(z[k] for k in uncovered) <= 2)
+                missed = uncovered(slot[0], ks, run)
+                if missed:
+                    model.add(lit + v.ride[pid, run] + sum(z[k] for k in missed) <= 2)
     for run, pids in riders_of_run.items():
         seats, chairs = prep.seats_left(run)
         if len(pids) > seats:
