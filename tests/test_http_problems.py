@@ -1,0 +1,171 @@
+"""Errors are problem+json: a bad field by its path, unknown ids 404, lost races 409, an
+infeasible term 422 with its reasons, the size and solve limits, and a 500 that says nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.http.app import create_app
+from api.http.settings import Settings
+from tests.helpers import tiny_term
+from tests.http_support import bearer, publish_tiny, served
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, TestClient]]:
+    with served(
+        tmp_path_factory.mktemp("problems"),
+        max_body_bytes=20_000,
+        max_concurrent_solves=1,
+        max_solve_seconds=30,
+    ) as pair:
+        yield pair
+
+
+@pytest.fixture(scope="module")
+def director(api: tuple[FastAPI, TestClient]) -> dict[str, str]:
+    return bearer(api[0], "director")
+
+
+@pytest.fixture(scope="module")
+def published(api: tuple[FastAPI, TestClient], director: dict[str, str]) -> dict[str, Any]:
+    return publish_tiny(api[1], director)
+
+
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["type"].startswith("https://") and body["title"]
+    return body
+
+
+def test_a_bad_field_is_named_by_its_path(api: Any, director: dict[str, str]) -> None:
+    client = api[1]
+    doc = tiny_term()
+    doc["participants"][1]["requests"][0]["group_type"] = "grpp"
+    body = _problem(client.post("/v1/terms", json=doc, headers=director), 422)
+    assert body["path"] == "participants[1].requests[0].group_type"
+    assert "grpp" in body["detail"]
+    doc = tiny_term()
+    doc["rooms"][0]["capacity"] = "lots"
+    body = _problem(client.post("/v1/terms", json=doc, headers=director), 422)
+    assert body["path"] == "rooms[0].capacity" and "'lots'" in body["errors"][0]["message"]
+
+
+def test_a_schedule_with_an_unknown_room_names_the_section(
+    api: Any, director: dict[str, str], published: dict[str, Any]
+) -> None:
+    schedule = published["schedule"]
+    bad = {**schedule, "sections": [dict(s) for s in schedule["sections"]]}
+    bad["sections"][1]["room"] = "no-such-room"
+    url = f"/v1/terms/{published['term']}/validate-schedule"
+    body = _problem(api[1].post(url, json=bad, headers=director), 422)
+    assert body["path"] == "sections[1].room"
+    ok = api[1].post(url, json=schedule, headers=director).json()
+    assert ok["valid"] and ok["score"] == ok["recomputed_score"]
+
+
+def test_unknown_ids_are_404(api: Any, director: dict[str, str], published: Any) -> None:
+    client = api[1]
+    assert "term 99" in _problem(client.get("/v1/terms/99", headers=director), 404)["detail"]
+    _problem(client.get("/v1/solves/nope", headers=director), 404)
+    _problem(client.get("/v1/sessions/999999/attendance", headers=director), 404)
+    _problem(client.delete("/v1/makeups/424242", headers=director), 404)
+    _problem(client.post("/v1/offers/777/accept", headers=director), 404)
+    _problem(client.get("/v1/schedules/55", headers=director), 404)
+    _problem(client.get("/v1/nowhere", headers=director), 404)
+
+
+def test_lost_races_and_refusals_are_409(
+    api: Any, director: dict[str, str], published: Any
+) -> None:
+    client = api[1]
+    session = client.get("/v1/sessions", params={"from": "2027-01-04"}, headers=director).json()
+    grp = next(s for s in session if s["section"] == "grp-2")
+    marks = {"marks": [{"participant": "P1", "status": "present"}]}
+    url = f"/v1/sessions/{grp['session_id']}/attendance"
+    assert "roster" in _problem(client.post(url, json=marks, headers=director), 409)["detail"]
+    pid = grp["participants"][0]
+    found = client.get(
+        "/v1/makeups/options",
+        params={"participant": pid, "missed_session_id": grp["session_id"]},
+        headers=director,
+    ).json()
+    option = found["options"][0]
+    body = {"participant": pid, "missed_session_id": grp["session_id"], "option": option}
+    made = client.post("/v1/makeups", json=body, headers=director)
+    assert made.status_code == 201
+    again = _problem(client.post("/v1/makeups", json=body, headers=director), 409)
+    assert pid in again["detail"]
+    makeup = made.json()["makeup_id"]
+    assert client.delete(f"/v1/makeups/{makeup}", headers=director).status_code == 200
+    _problem(client.delete(f"/v1/makeups/{makeup}", headers=director), 409)
+
+
+def test_an_infeasible_term_is_explained(api: Any, director: dict[str, str]) -> None:
+    client = api[1]
+    doc = tiny_term()
+    doc["staff"][0]["role"] = "PEER"
+    term_id = client.post("/v1/terms", json=doc, headers=director).json()["id"]
+    body = _problem(client.post(f"/v1/terms/{term_id}/solves", headers=director), 422)
+    assert body["type"].endswith("infeasible-term")
+    assert any("leader(s) of role OT, OTA" in line for line in body["explanation"])
+
+
+def test_request_size_is_capped(api: Any, director: dict[str, str]) -> None:
+    big = tiny_term(n_participants=200)
+    response = api[1].post("/v1/terms", json=big, headers=director)
+    body = _problem(response, 413)
+    assert "20000 bytes" in body["detail"]
+
+
+def test_concurrent_solves_are_capped(api: Any, director: dict[str, str]) -> None:
+    client = api[1]
+    term_id = client.post("/v1/terms", json=tiny_term(), headers=director).json()["id"]
+    first = client.post(
+        f"/v1/terms/{term_id}/solves", json={"time_limit": 600}, headers=director
+    ).json()
+    assert first["options"]["time_limit"] == 30  # capped by max_solve_seconds
+    try:
+        second = client.post(f"/v1/terms/{term_id}/solves", headers=director)
+        assert "Retry-After" in second.headers
+        _problem(second, 429)
+    finally:
+        cancelled = client.delete(f"/v1/solves/{first['id']}", headers=director).json()
+    assert cancelled["state"] == "cancelled"
+    _problem(client.get(f"/v1/solves/{first['id']}/result", headers=director), 409)
+    for _ in range(50):  # the slot is free again
+        started = client.post(
+            f"/v1/terms/{term_id}/solves", json={"time_limit": 1}, headers=director
+        )
+        if started.status_code == 202:
+            break
+        time.sleep(0.1)
+    assert started.status_code == 202
+    client.delete(f"/v1/solves/{started.json()['id']}", headers=director)
+
+
+def test_an_unexpected_error_is_a_bare_500(tmp_path: Any, monkeypatch: Any) -> None:
+    import api.http.routers.sessions as sessions
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("P0042 secret detail")
+
+    monkeypatch.setattr(sessions, "dated_sessions", boom)
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'x.sqlite'}"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        director = bearer(app, "director")
+        publish_tiny(client, director)
+        response = client.get("/v1/sessions", params={"from": "2027-01-04"}, headers=director)
+    body = _problem(response, 500)
+    assert "P0042" not in response.text and "Traceback" not in response.text
+    assert body["title"] == "Internal error"
