@@ -17,10 +17,12 @@ from fastapi.routing import APIRoute
 
 from api.http import problems
 from api.http.access import AccessLogMiddleware
+from api.http.deps import V1
 from api.http.jobs import SolveJobs
 from api.http.limits import BodyLimitMiddleware
 from api.http.routers import ROUTERS, health
 from api.http.settings import Settings
+from api.web import mount_web
 from ledger.store import open_ledger
 
 DESCRIPTION = """\
@@ -40,9 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.http_threads
-        app.state.ledger = open_ledger(settings.db_url)
-        app.state.jobs = SolveJobs(settings.max_concurrent_solves)
+        config: Settings = app.state.settings
+        anyio.to_thread.current_default_thread_limiter().total_tokens = config.http_threads
+        app.state.ledger = open_ledger(config.db_url)
+        app.state.jobs = SolveJobs(config.max_concurrent_solves)
         try:
             yield
         finally:
@@ -61,8 +64,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.problem_media_types(plain_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    mount_web(app)  # the web desk at /: same ledger, jobs, tokens and access log
     return app
 
 
@@ -74,7 +86,8 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     def walk(routes: list[Any]) -> None:
         for route in routes:
             if isinstance(route, APIRoute):
-                found.append(route)
+                if route.path == "/healthz" or route.path.startswith(V1):  # not the web desk
+                    found.append(route)
             elif hasattr(route, "original_router"):  # an included router (FastAPI ≥ 0.16x)
                 walk(route.original_router.routes)
             elif hasattr(route, "routes"):

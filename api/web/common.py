@@ -1,0 +1,50 @@
+"""Helpers the desk's routes share: the published term, dates, redirects with a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from api.http.access import audited, touch
+from api.web.session import flash
+from ledger.state import NothingPublishedError, Published, published_cached
+from ledger.store import Ledger
+
+
+def published_or_none(ledger: Ledger) -> Published | None:
+    """The schedule in force (cached per version by the ledger), or None before a publish."""
+    with ledger.read() as s:
+        try:
+            return published_cached(s)
+        except NothingPublishedError:
+            return None
+
+
+def parse_day(value: str | None, pub: Published | None) -> dt.date:
+    """``value`` (YYYY-MM-DD) or today, kept inside the published term's dates."""
+    try:
+        day = dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        day = dt.date.today()
+    if pub is not None:
+        day = min(max(day, pub.term.term.start), pub.term.term.end)
+    return day
+
+
+def done(request: Request, url: str, message: str, kind: str = "ok") -> RedirectResponse:
+    """Post/redirect/get: back to ``url`` (a desk path) with ``message`` shown once."""
+    if not url.startswith("/") or url.startswith("//"):
+        url = "/"
+    response = RedirectResponse(url, status_code=303)
+    flash(request, response, message, kind)
+    return response
+
+
+def log_access(request: Request, participants: list[str] | set[str] | str | None) -> None:
+    """This request reads (GET) or writes participant data: its access-log row names them
+    (written by :class:`api.http.access.AccessLogMiddleware` once the status is known)."""
+    if getattr(request.state, "access", None) is None:
+        audited(request)
+    touch(request, participants)

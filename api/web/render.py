@@ -1,0 +1,71 @@
+"""Rendering desk pages: Jinja2 templates, the navigation a role sees, the flash message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.web.session import FLASH_COOKIE, Desk, take_flash
+from models import format_time
+
+HERE = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+TEMPLATES.env.filters["hhmm"] = format_time
+TEMPLATES.env.autoescape = True  # .html.j2 is not on select_autoescape()'s list
+TEMPLATES.env.trim_blocks = True
+TEMPLATES.env.lstrip_blocks = True
+
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("/desk/today", "Today", "desk:va"),
+    ("/desk/makeups", "Makeups", "makeups:read"),
+    ("/desk/waitlists", "Waitlists", "waitlists:read"),
+    ("/desk/participants", "Participant week", "desk:va"),
+    ("/desk/admissions", "Admissions", "admissions:write"),
+    ("/director", "Terms and solves", "desk:director"),
+    ("/director/timetable", "Timetable", "desk:director"),
+    ("/director/versions", "Versions", "desk:director"),
+    ("/director/audit", "Audit", "desk:director"),
+)
+"""(path, label, permission): the desk's menu; a role sees the entries it may open."""
+
+
+def page(
+    request: Request,
+    desk: Desk | None,
+    template: str,
+    title: str,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """The page ``template`` with the menu, the session's CSRF token and any flash message."""
+    path = request.url.path
+    nav = []
+    if desk is not None:
+        nav = [
+            (href, label, path == href or path.startswith(href + "/"))
+            for href, label, permission in NAV
+            if desk.can(permission)
+        ]
+    message = take_flash(request)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "title": title,
+            "desk": desk,
+            "nav": nav,
+            "csrf": desk.csrf if desk else "",
+            "flash": message,
+            "today": dt.date.today(),
+            **context,
+        },
+        status_code=status,
+    )
+    if message is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response

@@ -1,0 +1,167 @@
+"""The director's desk: upload a term, solve it as a job and watch it, publish the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from api.http.jobs import SolveJobs, TooManySolvesError
+from api.ledger_views import publish_summary
+from api.web import render, terms
+from api.web.common import done, log_access, parse_day, published_or_none
+from api.web.session import Desk, page, web_state
+from ledger.publish import PublishError
+from ledger.state import RefusedError
+from models import parse_schedule
+from models.diff import schedule_diff
+from models.errors import ContractError
+
+router = APIRouter(include_in_schema=False)
+
+DIRECTOR = "desk:director"
+MAX_TERM_BYTES = 5_000_000
+
+
+def _jobs(request: Request) -> SolveJobs:
+    jobs: SolveJobs = request.app.state.jobs
+    return jobs
+
+
+@router.get("/director")
+def director_home(
+    request: Request,
+    desk: Desk = Depends(page(DIRECTOR, "terms:write")),  # noqa: B008
+) -> Response:
+    jobs = sorted(_jobs(request).jobs.values(), key=lambda j: j.started, reverse=True)
+    pub = published_or_none(desk.ledger)
+    return render.page(
+        request,
+        desk,
+        "director.html.j2",
+        "Terms and solves",
+        terms=terms.listed(desk.ledger),
+        jobs=jobs[:10],
+        pub=pub,
+        solve_seconds=web_state(request).settings.solve_seconds,
+        max_seconds=request.app.state.settings.max_solve_seconds,
+    )
+
+
+@router.post("/director/terms")
+async def upload_term(
+    request: Request,
+    term_file: UploadFile = File(...),  # noqa: B008
+    desk: Desk = Depends(page(DIRECTOR, "terms:write")),  # noqa: B008
+) -> Response:
+    raw = await term_file.read(MAX_TERM_BYTES + 1)
+    name = term_file.filename or "term"
+    if len(raw) > MAX_TERM_BYTES:
+        return done(request, "/director", f"{name} is larger than {MAX_TERM_BYTES} bytes.", "error")
+    try:
+        term = terms.read_upload(name, raw)
+    except ContractError as exc:
+        return done(request, "/director", f"{name} was not accepted: {exc}", "error")
+    term_id = terms.store(desk.ledger, term, name, desk.principal.token_id)
+    log_access(request, [p.id for p in term.participants])
+    return done(
+        request,
+        "/director",
+        f"Term {term_id} ({name}): {len(term.participants)} participants, "
+        f"{len(term.group_types)} group types. Start a solve below.",
+    )
+
+
+@router.post("/director/solves")
+def start_solve(
+    request: Request,
+    term_id: int = Form(...),
+    time_limit: float = Form(30.0),
+    desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
+) -> Response:
+    found = terms.load(desk.ledger, term_id)
+    if found is None:
+        return done(request, "/director", f"No uploaded term {term_id}.", "error")
+    settings = request.app.state.settings
+    limit = min(max(1.0, time_limit), settings.max_solve_seconds)
+    options = {"time_limit": limit, "workers": settings.solve_workers}
+    try:
+        job = _jobs(request).start(term_id, found[1], options)
+    except TooManySolvesError as exc:
+        return done(request, "/director", str(exc), "error")
+    return RedirectResponse(f"/director/solves/{job.id}", status_code=303)
+
+
+@router.get("/director/solves/{job_id}")
+def solve_page(
+    request: Request,
+    job_id: str,
+    desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
+) -> Response:
+    job = _jobs(request).jobs.get(job_id)
+    if job is None:
+        return render.page(request, desk, "missing.html.j2", "No such solve", 404, what="solve")
+    pub = published_or_none(desk.ledger)
+    diff, schedule = None, None
+    if job.state == "done" and job.schedule is not None:
+        found = terms.load(desk.ledger, job.term_id)
+        if found is not None:
+            schedule = parse_schedule(job.schedule, found[0], f"solve {job.id}")
+            if pub is not None:
+                diff = schedule_diff(pub.schedule, schedule)
+            log_access(request, [p for sec in schedule.sections for p in sec.participants])
+    return render.page(
+        request,
+        desk,
+        "solve.html.j2",
+        f"Solve of term {job.term_id}",
+        job=job,
+        pub=pub,
+        schedule=schedule,
+        diff=diff,
+        start=parse_day("", pub) if pub else None,
+    )
+
+
+@router.get("/director/solves/{job_id}/progress")
+def solve_progress(
+    request: Request,
+    job_id: str,
+    desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
+) -> Response:
+    job = _jobs(request).jobs.get(job_id)
+    if job is None:
+        return JSONResponse({"detail": f"no solve {job_id}"}, status_code=404)
+    return JSONResponse(job.summary(), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/director/solves/{job_id}/publish")
+def publish(
+    request: Request,
+    job_id: str,
+    from_date: str = Form(""),
+    note: str = Form(""),
+    desk: Desk = Depends(page(DIRECTOR, "publish")),  # noqa: B008
+) -> Response:
+    back = f"/director/solves/{job_id}"
+    job = _jobs(request).jobs.get(job_id)
+    found = terms.load(desk.ledger, job.term_id) if job is not None else None
+    if job is None or job.schedule is None or found is None:
+        return done(request, back, "That solve has no schedule to publish.", "error")
+    term = found[0]
+    schedule = parse_schedule(job.schedule, term, f"solve {job.id}")
+    try:
+        start = dt.date.fromisoformat(from_date) if from_date else None
+        summary = publish_summary(
+            desk.ledger, term, schedule, start, note[:200] or f"solve {job.id}"
+        )
+    except (PublishError, RefusedError, ValueError) as exc:  # a broken rule, a bad date
+        return done(request, back, f"Not published: {exc}", "error")
+    log_access(request, [p for sec in schedule.sections for p in sec.participants])
+    return done(
+        request,
+        "/director/timetable",
+        f"Published schedule v{summary['version']} from {summary['effective_from']}: "
+        f"{summary['sections']} sections, {summary['waitlisted']} waitlisted.",
+    )

@@ -1,0 +1,142 @@
+"""The director's review pages: the weekly timetable, what changed between versions, the audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from analysis import frames
+from api.web import render, views
+from api.web.common import done, log_access, published_or_none
+from api.web.session import Desk, page
+from audit.findings import Finding
+from audit.run import audit
+from ledger.schema import AuditRun
+from models import parse_records
+from models.diff import schedule_diff
+
+router = APIRouter(include_in_schema=False)
+
+DIRECTOR = "desk:director"
+MAX_RECORDS_BYTES = 20_000_000
+FINDINGS_SHOWN = 200
+
+
+@router.get("/director/timetable")
+def timetable(
+    request: Request,
+    version: int | None = None,
+    desk: Desk = Depends(page(DIRECTOR, "schedule:read")),  # noqa: B008
+) -> Response:
+    numbers = views.version_numbers(desk.ledger)
+    number = version if version in numbers else (numbers[-1] if numbers else None)
+    figure = views.timetable_json(desk.ledger, number) if number is not None else None
+    return render.page(
+        request,
+        desk,
+        "timetable.html.j2",
+        "Weekly timetable",
+        numbers=numbers,
+        number=number,
+        figure=figure,
+    )
+
+
+@router.get("/director/versions")
+def versions(
+    request: Request,
+    a: int | None = None,
+    b: int | None = None,
+    desk: Desk = Depends(page(DIRECTOR, "schedule:read")),  # noqa: B008
+) -> Response:
+    listed = views.versions(desk.ledger)
+    numbers = [v.number for v in listed]
+    diff = None
+    if len(numbers) >= 2:
+        a = a if a in numbers else numbers[-2]
+        b = b if b in numbers else numbers[-1]
+        diff = schedule_diff(views.schedule_of(desk.ledger, a), views.schedule_of(desk.ledger, b))
+        log_access(
+            request,
+            {row["participant"] for part in ("moved", "joined", "left") for row in diff[part]},
+        )
+    return render.page(
+        request, desk, "versions.html.j2", "Schedule versions", listed=listed, a=a, b=b, diff=diff
+    )
+
+
+def _findings(desk: Desk, run_id: int | None) -> tuple[AuditRun | None, list[Finding]]:
+    with desk.ledger.read() as s:
+        query = select(AuditRun).order_by(AuditRun.id.desc()).limit(1)
+        if run_id is not None:
+            query = select(AuditRun).where(AuditRun.id == run_id)
+        run = s.scalars(query).first()
+        if run is None:
+            return None, []
+        s.expunge(run)
+    return run, [Finding.model_validate(f) for f in json.loads(run.findings)]
+
+
+@router.get("/director/audit")
+def audit_page(
+    request: Request,
+    run: int | None = None,
+    desk: Desk = Depends(page(DIRECTOR, "audit:read")),  # noqa: B008
+) -> Response:
+    pub = published_or_none(desk.ledger)
+    row, found = _findings(desk, run)
+    fix = frames.fix_first(frames.findings(found)) if found else None
+    log_access(request, {f.participant for f in found})
+    return render.page(
+        request,
+        desk,
+        "audit.html.j2",
+        "Audit summary",
+        pub=pub,
+        run=row,
+        findings=found[:FINDINGS_SHOWN],
+        total=len(found),
+        severities=Counter(f.severity for f in found),
+        fix=fix.to_dict("records") if fix is not None else [],
+        day=dt.date.today()
+        if pub is None
+        else min(max(dt.date.today(), pub.term.term.start), pub.term.term.end),
+    )
+
+
+@router.post("/director/audit")
+async def run_audit(
+    request: Request,
+    as_of: str = Form(...),
+    records_file: UploadFile = File(...),  # noqa: B008
+    desk: Desk = Depends(page(DIRECTOR, "audit:read", "records:write")),  # noqa: B008
+) -> Response:
+    pub = published_or_none(desk.ledger)
+    if pub is None:
+        return done(request, "/director/audit", "Publish a schedule before auditing it.", "error")
+    raw = await records_file.read(MAX_RECORDS_BYTES + 1)
+    try:
+        day = dt.date.fromisoformat(as_of)
+        if len(raw) > MAX_RECORDS_BYTES:
+            raise ValueError(f"the records file is larger than {MAX_RECORDS_BYTES} bytes")
+        records = parse_records(json.loads(raw), pub.term, records_file.filename or "records")
+    except ValueError as exc:  # ContractError, bad JSON, a bad date
+        return done(request, "/director/audit", f"Not audited: {exc}", "error")
+    found = audit(pub.term, pub.schedule, records, day)
+    log_access(request, {f.participant for f in found})
+    with desk.ledger.write() as s:
+        row = AuditRun(
+            as_of=day,
+            schedule_version=pub.version.number,
+            findings=json.dumps([f.model_dump(mode="json") for f in found]),
+            token_id=desk.principal.token_id,
+        )
+        s.add(row)
+        s.flush()
+        run_id = row.id
+    return done(request, f"/director/audit?run={run_id}", f"Audit {run_id}: {len(found)} findings.")

@@ -1,0 +1,80 @@
+"""Uploaded terms: read from JSON or a workbook at the edge, kept in the ledger's
+``uploaded_terms`` table, read back for a solve or a publish."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ledger.schema import UploadedTerm
+from ledger.store import Ledger
+from models import Term, document, parse_term
+from models.errors import ContractError, Problem
+from models.spreadsheet import read_term_workbook
+
+
+@dataclass(frozen=True)
+class TermRow:
+    id: int
+    name: str
+    participants: int
+    created_at: str
+
+
+def read_upload(filename: str, raw: bytes) -> Term:
+    """A checked term from an uploaded ``.json`` or ``.xlsx`` file (:class:`ContractError`
+    names the bad path or cell)."""
+    if filename.lower().endswith(".xlsx"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "term.xlsx"
+            path.write_bytes(raw)
+            return read_term_workbook(path)
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise ContractError(filename or "term", [Problem("", f"not JSON ({exc})")]) from None
+    return parse_term(data, source=filename or "term")
+
+
+def store(ledger: Ledger, term: Term, name: str, token_id: int) -> int:
+    """Keep a checked term; its id."""
+    with ledger.write() as s:
+        row = UploadedTerm(
+            document=json.dumps(document(term)),
+            name=name[:200],
+            participants=len(term.participants),
+            token_id=token_id,
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def listed(ledger: Ledger, limit: int = 20) -> list[TermRow]:
+    """The latest uploaded terms, newest first."""
+    with ledger.read() as s:
+        rows = s.execute(
+            select(
+                UploadedTerm.id,
+                UploadedTerm.name,
+                UploadedTerm.participants,
+                UploadedTerm.created_at,
+            )
+            .order_by(UploadedTerm.id.desc())
+            .limit(limit)
+        )
+        return [TermRow(i, n, p, f"{c:%Y-%m-%d %H:%M}") for i, n, p, c in rows]
+
+
+def load(ledger: Ledger, term_id: int) -> tuple[Term, dict] | None:
+    """An uploaded term and its document, or None for an unknown id."""
+    with ledger.read() as s:
+        row = s.get(UploadedTerm, term_id)
+        if row is None:
+            return None
+        doc = json.loads(row.document)
+    return parse_term(doc, source=f"uploaded term {term_id}"), doc

@@ -1,0 +1,100 @@
+"""Published versions as the director's pages read them, cached per version (a published
+version never changes, so its parsed documents and its timetable figure are kept)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from analysis import figures, frames
+from ledger.schema import ScheduleVersion, TermVersion
+from ledger.store import Ledger
+from models import Schedule, Term, parse_schedule, parse_term
+
+_CACHE: OrderedDict[tuple[str, int], tuple[Term, Schedule]] = OrderedDict()
+_FIGURES: OrderedDict[tuple[str, int], str] = OrderedDict()
+_LOCK = threading.Lock()
+_SIZE = 8
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    number: int
+    effective_from: dt.date
+    note: str
+    sections: int
+
+
+def _url(ledger: Ledger) -> str:
+    return ledger.url
+
+
+def version_numbers(ledger: Ledger) -> list[int]:
+    with ledger.read() as s:
+        return list(s.scalars(select(ScheduleVersion.number).order_by(ScheduleVersion.number)))
+
+
+def versions(ledger: Ledger) -> list[VersionRow]:
+    """Every published version, oldest first."""
+    with ledger.read() as s:
+        rows = s.execute(
+            select(
+                ScheduleVersion.number, ScheduleVersion.effective_from, ScheduleVersion.note
+            ).order_by(ScheduleVersion.number)
+        ).all()
+    return [VersionRow(n, f, note, len(schedule_of(ledger, n).sections)) for n, f, note in rows]
+
+
+def published_version(ledger: Ledger, number: int) -> tuple[Term, Schedule]:
+    """The term and schedule of version ``number`` (read and checked once per process)."""
+    key = (_url(ledger), number)
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    with ledger.read() as s:
+        version = s.scalars(select(ScheduleVersion).where(ScheduleVersion.number == number)).one()
+        term_doc = s.get(TermVersion, version.term_version_id)
+        assert term_doc is not None
+        term = parse_term(json.loads(term_doc.document), source=f"term version {term_doc.id}")
+        schedule = parse_schedule(json.loads(version.document), term, f"schedule v{number}")
+    with _LOCK:
+        _CACHE[key] = (term, schedule)
+        while len(_CACHE) > _SIZE:
+            _CACHE.popitem(last=False)
+    return term, schedule
+
+
+def schedule_of(ledger: Ledger, number: int) -> Schedule:
+    return published_version(ledger, number)[1]
+
+
+def timetable_json(ledger: Ledger, number: int) -> str:
+    """The plotly timetable of version ``number`` as figure JSON (drawn once per version)."""
+    key = (_url(ledger), number)
+    with _LOCK:
+        hit = _FIGURES.get(key)
+    if hit is not None:
+        return hit
+    term, schedule = published_version(ledger, number)
+    fig = figures.timetable(frames.meetings(term, schedule), f"Weekly timetable, v{number}")
+    drawn = str(fig.to_json()).replace("</", "<\\/")  # safe inside a <script> element
+    with _LOCK:
+        _FIGURES[key] = drawn
+        while len(_FIGURES) > _SIZE:
+            _FIGURES.popitem(last=False)
+    return drawn
+
+
+@lru_cache(maxsize=1)
+def plotly_js_path() -> str:
+    """plotly.js as bundled with the installed plotly package (served locally, no CDN)."""
+    from importlib.resources import files
+
+    return str(files("plotly") / "package_data" / "plotly.min.js")
