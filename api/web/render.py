@@ -46,11 +46,10 @@ def page(
     path = request.url.path
     nav = []
     if desk is not None:
-        nav = [
-            (href, label, path == href or path.startswith(href + "/"))
-            for href, label, permission in NAV
-            if desk.can(permission)
-        ]
+        shown = [(href, label) for href, label, permission in NAV if desk.can(permission)]
+        matches = [h for h, _ in shown if path == h or path.startswith(h + "/")]
+        active = max(matches, key=len, default=None)
+        nav = [(href, label, href == active) for href, label in shown]
     message = take_flash(request)
     response = TEMPLATES.TemplateResponse(
         request,
