@@ -231,9 +231,13 @@ def test_waitlists_participant_week_and_discharge(served):
     waiting = client.get("/desk/waitlists")
     assert waiting.status_code == 200 and "Waiting (" in waiting.text
     today = client.get(f"/desk/today?date={DEMO_DAY}")
-    _, pid = _first_roster(today.text)
+    session_id, pid = _first_roster(today.text)
     week = client.get(f"/desk/participants/{pid}?date={DEMO_DAY}")
     assert week.status_code == 200 and "Sessions this week" in week.text
+    section = re.search(
+        rf'id="session-{session_id}".*?<span class="muted">([^<]+)</span>', today.text, re.S
+    ).group(1)
+    assert f"<td>{DEMO_DAY}</td>" in week.text and section in week.text
     assert client.get("/desk/participants/NOBODY").status_code == 404
     gone = client.post(
         "/desk/admissions/discharge",

@@ -9,12 +9,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.http.jobs import SolveJobs, TooManySolvesError
 from api.ledger_views import publish_summary
-from api.web import render, terms
+from api.web import render, terms, views
 from api.web.common import done, log_access, parse_day, published_or_none
 from api.web.session import Desk, page, web_state
 from ledger.publish import PublishError
 from ledger.state import RefusedError
-from models import parse_schedule
 from models.diff import schedule_diff
 from models.errors import ContractError
 
@@ -36,6 +35,8 @@ def director_home(
 ) -> Response:
     jobs = sorted(_jobs(request).jobs.values(), key=lambda j: j.started, reverse=True)
     pub = published_or_none(desk.ledger)
+    if pub is not None:
+        views.warm_timetable(desk.ledger, pub.version.number)
     return render.page(
         request,
         desk,
@@ -107,7 +108,7 @@ def solve_page(
     if job.state == "done" and job.schedule is not None:
         found = terms.load(desk.ledger, job.term_id)
         if found is not None:
-            schedule = parse_schedule(job.schedule, found[0], f"solve {job.id}")
+            schedule = terms.job_schedule(job, found[0])
             if pub is not None:
                 diff = schedule_diff(pub.schedule, schedule)
             log_access(request, [p for sec in schedule.sections for p in sec.participants])
@@ -150,7 +151,7 @@ def publish(
     if job is None or job.schedule is None or found is None:
         return done(request, back, "That solve has no schedule to publish.", "error")
     term = found[0]
-    schedule = parse_schedule(job.schedule, term, f"solve {job.id}")
+    schedule = terms.job_schedule(job, term)
     try:
         start = dt.date.fromisoformat(from_date) if from_date else None
         summary = publish_summary(
@@ -159,6 +160,7 @@ def publish(
     except (PublishError, RefusedError, ValueError) as exc:  # a broken rule, a bad date
         return done(request, back, f"Not published: {exc}", "error")
     log_access(request, [p for sec in schedule.sections for p in sec.participants])
+    views.warm_timetable(desk.ledger, summary["version"])
     return done(
         request,
         "/director/timetable",

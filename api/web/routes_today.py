@@ -8,14 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.ledger_views import dated_sessions
 from api.web import render
 from api.web.common import done, log_access, parse_day, published_or_none
 from api.web.session import Desk, page
 from ledger import attendance
-from ledger.state import Published, RefusedError
+from ledger.state import Published, RefusedError, days_cached, published_cached
 from ledger.waitlists import waitlist
+from models import format_time
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,10 +28,9 @@ def _labels(pub: Published) -> dict[str, str]:
     return {gt.id: gt.label for gt in pub.term.group_types}
 
 
-def _sessions(desk: Desk, first: dt.date, last: dt.date, pid: str | None) -> list[dict[str, Any]]:
-    with desk.ledger.read() as s:
-        listed = dated_sessions(s, first, last, participant=pid)
-        marks = attendance.current_marks(s, [row["session_id"] for row in listed])
+def _marked(s: Session, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each listed session with its roster's current attendance marks."""
+    marks = attendance.current_marks(s, [row["session_id"] for row in listed])
     for row in listed:
         row["marks"] = {
             p: marks[row["session_id"], p].status
@@ -37,6 +38,47 @@ def _sessions(desk: Desk, first: dt.date, last: dt.date, pid: str | None) -> lis
             if (row["session_id"], p) in marks
         }
     return listed
+
+
+def _day(desk: Desk, day: dt.date) -> list[dict[str, Any]]:
+    with desk.ledger.read() as s:
+        return _marked(s, dated_sessions(s, day))
+
+
+def _week(desk: Desk, pid: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """The participant's sessions from ``first`` to ``last`` (as :func:`dated_sessions` lists
+    them), read from the ledger's cached dated state (:func:`ledger.state.days_cached`), which
+    later requests reuse while the ledger is unchanged."""
+    with desk.ledger.read() as s:
+        days = days_cached(s, published_cached(s), first, last)
+        listed = []
+        for offset in range((last - first).days + 1):
+            day = first + dt.timedelta(days=offset)
+            rows = days.all_sessions.get(day, [])
+            if not rows:
+                continue
+            view = {sec.id: sec for sec in days.schedule(day).sections}
+            for row in rows:
+                section = view.get(row.section)
+                if row.cancellation_id is not None or section is None:
+                    continue
+                if pid in section.participants:
+                    listed.append(
+                        {
+                            "session_id": row.id,
+                            "date": day.isoformat(),
+                            "section": row.section,
+                            "group_type": row.group_type,
+                            "kind": row.kind,
+                            "start": format_time(row.start),
+                            "end": format_time(row.end),
+                            "room": row.room,
+                            "vehicle": row.vehicle,
+                            "cancelled": False,
+                            "participants": [pid],
+                        }
+                    )
+        return _marked(s, listed)
 
 
 @router.get("/desk/today")
@@ -47,7 +89,7 @@ def today(
 ) -> Response:
     pub = published_or_none(desk.ledger)
     day = parse_day(date, pub)
-    listed = _sessions(desk, day, day, None) if pub else []
+    listed = _day(desk, day) if pub else []
     log_access(request, {p for row in listed for p in row["participants"]})
     return render.page(
         request,
@@ -127,7 +169,7 @@ def participant_week(
         last=last,
         previous=monday - dt.timedelta(days=7),
         following=monday + dt.timedelta(days=7),
-        sessions=_sessions(desk, first, last, pid),
+        sessions=_week(desk, pid, first, last),
         labels=_labels(pub),
         sections=[sec for sec in pub.schedule.sections if pid in sec.participants],
         waiting=[w for w in waitlist(desk.ledger) if w.participant == pid],

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
+from api.http.jobs import Job
 from ledger.schema import UploadedTerm
 from ledger.store import Ledger
-from models import Term, document, parse_term
+from models import Schedule, Term, document, parse_schedule, parse_term
 from models.errors import ContractError, Problem
 from models.spreadsheet import read_term_workbook
 
@@ -70,11 +74,44 @@ def listed(ledger: Ledger, limit: int = 20) -> list[TermRow]:
         return [TermRow(i, n, p, f"{c:%Y-%m-%d %H:%M}") for i, n, p, c in rows]
 
 
-def load(ledger: Ledger, term_id: int) -> tuple[Term, dict] | None:
-    """An uploaded term and its document, or None for an unknown id."""
+_LOADED: OrderedDict[tuple[str, int], tuple[Term, dict[str, Any]]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def load(ledger: Ledger, term_id: int) -> tuple[Term, dict[str, Any]] | None:
+    """An uploaded term and its document, or None for an unknown id (an uploaded term never
+    changes: the last few read are kept parsed)."""
+    key = (ledger.url, term_id)
+    with _LOCK:
+        hit = _LOADED.get(key)
+    if hit is not None:
+        return hit
     with ledger.read() as s:
         row = s.get(UploadedTerm, term_id)
         if row is None:
             return None
         doc = json.loads(row.document)
-    return parse_term(doc, source=f"uploaded term {term_id}"), doc
+    found = parse_term(doc, source=f"uploaded term {term_id}"), doc
+    with _LOCK:
+        _LOADED[key] = found
+        while len(_LOADED) > 4:
+            _LOADED.popitem(last=False)
+    return found
+
+
+_RESULTS: OrderedDict[str, Schedule] = OrderedDict()
+
+
+def job_schedule(job: Job, term: Term) -> Schedule:
+    """A finished solve's schedule, checked against its term once."""
+    with _LOCK:
+        hit = _RESULTS.get(job.id)
+    if hit is not None:
+        return hit
+    assert job.schedule is not None
+    schedule = parse_schedule(job.schedule, term, f"solve {job.id}")
+    with _LOCK:
+        _RESULTS[job.id] = schedule
+        while len(_RESULTS) > 4:
+            _RESULTS.popitem(last=False)
+    return schedule

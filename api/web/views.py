@@ -80,8 +80,14 @@ def timetable_json(ledger: Ledger, number: int) -> str:
     key = (_url(ledger), number)
     with _LOCK:
         hit = _FIGURES.get(key)
-    if hit is not None:
-        return hit
+        drawing = _WARMING.get(key)
+    if hit is None and drawing is not None and drawing.wait(timeout=30):
+        with _LOCK:
+            hit = _FIGURES.get(key)  # drawn meanwhile by warm_timetable
+    return hit if hit is not None else _draw(ledger, number, key)
+
+
+def _draw(ledger: Ledger, number: int, key: tuple[str, int]) -> str:
     term, schedule = published_version(ledger, number)
     fig = figures.timetable(frames.meetings(term, schedule), f"Weekly timetable, v{number}")
     drawn = str(fig.to_json()).replace("</", "<\\/")  # safe inside a <script> element
@@ -90,6 +96,30 @@ def timetable_json(ledger: Ledger, number: int) -> str:
         while len(_FIGURES) > _SIZE:
             _FIGURES.popitem(last=False)
     return drawn
+
+
+_WARMING: dict[tuple[str, int], threading.Event] = {}
+
+
+def warm_timetable(ledger: Ledger, number: int) -> None:
+    """Draw version ``number``'s timetable in a background thread unless it is drawn (the
+    director's home and a publish call this, so the timetable page rarely draws it; a page
+    asking meanwhile waits for this drawing instead of starting another)."""
+    key = (_url(ledger), number)
+    with _LOCK:
+        if key in _FIGURES or key in _WARMING:
+            return
+        done = _WARMING[key] = threading.Event()
+
+    def draw() -> None:
+        try:
+            _draw(ledger, number, key)
+        finally:
+            with _LOCK:
+                _WARMING.pop(key, None)
+            done.set()
+
+    threading.Thread(target=draw, name=f"timetable-v{number}", daemon=True).start()
 
 
 @lru_cache(maxsize=1)
