@@ -191,6 +191,7 @@ KNOWN: tuple[type[Exception], ...] = (
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDoc, "description": text, "content": {MEDIA_TYPE: {}}}
     for status, text in (
+        (400, "Malformed request body (not JSON)"),
         (401, "No valid bearer token"),
         (403, "The role may not do this"),
         (404, "Unknown id"),
@@ -199,6 +200,21 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input (with the path of the bad field)"),
         (429, "Too many solves running"),
         (500, "Internal error"),
+        (503, "Not configured (e.g. no de-identification salt)"),
     )
 }
 """Documented on every route (OpenAPI)."""
+
+
+def problem_media_types(openapi: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with error responses under ``application/problem+json`` only
+    (FastAPI documents a response model as ``application/json``)."""
+    ref = {"$ref": "#/components/schemas/ProblemDoc"}
+    for item in openapi.get("paths", {}).values():
+        for operation in item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if content.get("application/json", {}).get("schema") == ref:
+                    del content["application/json"]
+                    content[MEDIA_TYPE] = {"schema": ref}
+    return openapi

@@ -8,13 +8,25 @@ answers, tokens), with examples from the bundled demo clinic (:mod:`api.http.exa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from audit.findings import Finding
 from ledger.attendance import STATUSES
 from models import Participant, Schedule
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back naive; the ledger writes them in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+Utc = Annotated[dt.datetime, AfterValidator(_utc)]
+"""A moment in time, always with its UTC offset."""
+
+MAX_ID = 2**31 - 1
+LedgerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 Status = Literal["present", "late", "left-early", "absent", "excused"]
 assert set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
@@ -33,7 +45,7 @@ class TermSummary(BaseModel):
     name: str = Field(description="The term's name")
     clinic: str = Field(description="The clinic's id")
     participants: int
-    created_at: dt.datetime
+    created_at: Utc
 
 
 class ViolationDoc(BaseModel):
@@ -53,7 +65,7 @@ class SolveRequest(Body):
     time_limit: float | None = Field(
         default=None, gt=0, description="Seconds (default and cap set by the service)"
     )
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    seed: int = Field(default=0, ge=0, le=MAX_ID)
 
 
 JobState = Literal["running", "done", "failed", "cancelled"]
@@ -83,7 +95,7 @@ class PublishRequest(Body):
     """Publish a finished solve (``solve``), or a schedule document for an uploaded term."""
 
     solve: str | None = Field(default=None, description="A finished solve job's id")
-    term: int | None = Field(default=None, description="An uploaded term's id (with schedule)")
+    term: LedgerId | None = Field(default=None, description="An uploaded term's id (with schedule)")
     schedule: Schedule | None = None
     effective_from: dt.date | None = Field(
         default=None, description="Effective from this date (default: the term's start)"
@@ -104,7 +116,7 @@ class VersionDoc(BaseModel):
     number: int
     effective_from: dt.date
     note: str
-    created_at: dt.datetime
+    created_at: Utc
     sections: int
     waitlisted: int
 
@@ -176,13 +188,13 @@ class MarkDoc(BaseModel):
     status: Status
     minutes: int
     recorded_by: str
-    recorded_at: dt.datetime | None
+    recorded_at: Utc | None
 
 
 class MissedIn(Body):
     """The missed meeting: its dated session id, or the contract's section and date."""
 
-    session_id: int | None = Field(default=None, ge=1)
+    session_id: LedgerId | None = None
     section: str | None = Field(default=None, min_length=1)
     date: dt.date | None = None
 
@@ -217,7 +229,7 @@ class MakeupOptionDoc(BaseModel):
     group_type: str
     vehicle: str | None = None
     staff: list[str] = Field(default_factory=list)
-    session_id: int | None = None
+    session_id: LedgerId | None = None
     extra: bool = False
     kind: str = "regular"
     ride: RideDoc | None = None
@@ -248,7 +260,7 @@ class MakeupAnswer(BaseModel):
 
 class BookRequest(Body):
     participant: str = Field(min_length=1, max_length=64)
-    missed_session_id: int = Field(ge=1)
+    missed_session_id: LedgerId
     option: int | MakeupOptionDoc = Field(
         description="An option from a search (booked as it is, re-checked atomically), or its "
         "number (the search is run again now and that rank booked)"
@@ -320,7 +332,7 @@ class AuditRunDoc(BaseModel):
     as_of: dt.date
     schedule_version: int
     profile: str | None
-    created_at: dt.datetime
+    created_at: Utc
     counts: dict[str, int] = Field(description="Findings by code")
     findings: list[Finding]
 
@@ -330,7 +342,7 @@ class AuditRunSummary(BaseModel):
     as_of: dt.date
     schedule_version: int
     profile: str | None
-    created_at: dt.datetime
+    created_at: Utc
     findings: int
 
 
@@ -345,8 +357,8 @@ class TokenDoc(BaseModel):
     role: str
     label: str
     staff_id: str | None
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
+    created_at: Utc
+    revoked_at: Utc | None
 
 
 class TokenCreated(TokenDoc):

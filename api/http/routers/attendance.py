@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, LedgerDep
+from api.http.deps import V1, IdPath, LedgerDep
 from api.http.examples import one
 from api.http.schemas import AttendanceRequest, MarkDoc
 from api.http.scope import check_staff
@@ -29,7 +29,7 @@ EXAMPLE = {
 }
 
 
-def _check(ledger: Ledger, who: Principal, session_id: int) -> None:
+def _check(ledger: Ledger, who: Principal, session_id: IdPath) -> None:
     with ledger.read() as s:
         row = session_row(s, session_id)
         check_staff(who, row.staff, f"session {session_id}")
@@ -50,7 +50,7 @@ def _doc(mark: Mark) -> MarkDoc:
 @router.post("/sessions/{session_id}/attendance", status_code=201, response_model=list[MarkDoc])
 def mark(
     request: Request,
-    session_id: int,
+    session_id: IdPath,
     body: Annotated[AttendanceRequest, Body(openapi_examples=one("Three marks", EXAMPLE))],
     ledger: LedgerDep,
     who: Writer,
@@ -79,7 +79,7 @@ def mark(
 
 
 @router.get("/sessions/{session_id}/attendance", response_model=list[MarkDoc])
-def marks(request: Request, session_id: int, ledger: LedgerDep, who: Reader) -> list[MarkDoc]:
+def marks(request: Request, session_id: IdPath, ledger: LedgerDep, who: Reader) -> list[MarkDoc]:
     """The current mark of each participant marked at the session."""
     _check(ledger, who, session_id)
     found = attendance_of(ledger, session_id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from api.http import examples
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, LedgerDep
+from api.http.deps import V1, IdPath, LedgerDep
 from api.http.problems import ApiProblem, not_found
 from api.http.schemas import AuditRequest, AuditRunDoc, AuditRunSummary
 from api.http.scope import own_participants
@@ -114,7 +114,7 @@ def runs(ledger: LedgerDep, _: Reader) -> list[AuditRunSummary]:
 @router.get("/{run_id}/findings", response_model=list[Finding])
 def findings(
     request: Request,
-    run_id: int,
+    run_id: IdPath,
     ledger: LedgerDep,
     who: Reader,
     code: Annotated[str | None, Query(min_length=1)] = None,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, LedgerDep
+from api.http.deps import MAX_ID, V1, IdPath, LedgerDep
 from api.http.examples import one
 from api.http.problems import ApiProblem, not_found
 from api.http.schemas import (
@@ -49,7 +49,7 @@ def options(
     ledger: LedgerDep,
     _: Reader,
     participant: Annotated[str, Query(min_length=1, max_length=64)],
-    missed_session_id: Annotated[int, Query(ge=1)],
+    missed_session_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     within_days: Annotated[int, Query(ge=0, le=60)] = 14,
 ) -> MakeupAnswer:
     """Ranked makeup options for a missed dated session (by its id)."""
@@ -125,7 +125,7 @@ def book_makeup(
 @router.delete("/{makeup_id}", response_model=CancelledDoc)
 def cancel(
     request: Request,
-    makeup_id: int,
+    makeup_id: IdPath,
     ledger: LedgerDep,
     _: Writer,
     reason: Annotated[str, Query(max_length=200)] = "",

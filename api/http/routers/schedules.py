@@ -12,7 +12,7 @@ from sqlalchemy import select
 from api.http import examples
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, JobsDep, LedgerDep
+from api.http.deps import MAX_ID, V1, IdPath, JobsDep, LedgerDep
 from api.http.problems import ApiProblem, not_found
 from api.http.routers.solves import find_job
 from api.http.routers.terms import load_uploaded
@@ -72,7 +72,7 @@ def _versions(ledger: Ledger) -> list[ScheduleVersion]:
         return list(s.scalars(select(ScheduleVersion).order_by(ScheduleVersion.number)))
 
 
-def _schedule(ledger: Ledger, number: int) -> Schedule:
+def _schedule(ledger: Ledger, number: IdPath) -> Schedule:
     with ledger.read() as s:
         row = s.scalars(select(ScheduleVersion).where(ScheduleVersion.number == number)).first()
         if row is None:
@@ -104,8 +104,8 @@ def diff(
     request: Request,
     ledger: LedgerDep,
     who: Reader,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_ID)],
 ) -> DiffDoc:
     """Who moved where from one version to another, and which sections changed."""
     old, new = _schedule(ledger, from_version), _schedule(ledger, to_version)
@@ -116,7 +116,7 @@ def diff(
 
 
 @router.get("/{number}", response_model=Schedule)
-def read(request: Request, number: int, ledger: LedgerDep, who: Reader) -> Schedule:
+def read(request: Request, number: IdPath, ledger: LedgerDep, who: Reader) -> Schedule:
     """A published version's schedule (a clinician's own sections only)."""
     schedule = visible(who, _schedule(ledger, number))
     touch(request, own_participants(who, schedule) or _members(schedule))

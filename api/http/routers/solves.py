@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, JobsDep, LedgerDep, SettingsDep
+from api.http.deps import V1, IdPath, JobsDep, LedgerDep, SettingsDep
 from api.http.jobs import Job, SolveJobs
 from api.http.problems import ApiProblem, not_found
 from api.http.routers.terms import load_uploaded
@@ -42,7 +42,7 @@ def _doc(job: Job) -> JobDoc:
 @router.post("/terms/{term_id}/solves", status_code=202, response_model=JobDoc)
 def start(
     request: Request,
-    term_id: int,
+    term_id: IdPath,
     ledger: LedgerDep,
     jobs: JobsDep,
     settings: SettingsDep,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from api.http import examples
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, LedgerDep
+from api.http.deps import V1, IdPath, LedgerDep
 from api.http.problems import not_found
 from api.http.schemas import ScheduleCheck, TermSummary, ViolationDoc
 from ledger.schema import UploadedTerm
@@ -24,7 +24,7 @@ Reader = Annotated[Principal, Depends(require("terms:read"))]
 Writer = Annotated[Principal, Depends(require("terms:write"))]
 
 
-def load_uploaded(ledger: Ledger, term_id: int) -> Term:
+def load_uploaded(ledger: Ledger, term_id: IdPath) -> Term:
     """An uploaded term (404 when there is none with that id)."""
     with ledger.read() as s:
         row = s.get(UploadedTerm, term_id)
@@ -76,7 +76,7 @@ def listing(ledger: LedgerDep, _: Reader) -> list[TermSummary]:
 
 
 @router.get("/{term_id}", response_model=Term)
-def read(request: Request, term_id: int, ledger: LedgerDep, _: Reader) -> Term:
+def read(request: Request, term_id: IdPath, ledger: LedgerDep, _: Reader) -> Term:
     """An uploaded term document."""
     term = load_uploaded(ledger, term_id)
     touch(request, [p.id for p in term.participants])
@@ -86,7 +86,7 @@ def read(request: Request, term_id: int, ledger: LedgerDep, _: Reader) -> Term:
 @router.post("/{term_id}/validate-schedule", response_model=ScheduleCheck)
 def check_schedule(
     request: Request,
-    term_id: int,
+    term_id: IdPath,
     schedule: Annotated[
         Schedule, Body(openapi_examples=examples.one("Two demo sections", examples.schedule()))
     ],

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.http.auth import Principal, list_tokens, new_token, require, revoke_token
-from api.http.deps import V1, LedgerDep
+from api.http.deps import V1, IdPath, LedgerDep
 from api.http.problems import ApiProblem
 from api.http.schemas import TokenCreated, TokenDoc, TokenRequest
 
@@ -33,6 +33,6 @@ def listing(ledger: LedgerDep, _: Admin) -> list[TokenDoc]:
 
 
 @router.delete("/{token_id}", response_model=TokenDoc)
-def revoke(token_id: int, ledger: LedgerDep, _: Admin) -> TokenDoc:
+def revoke(token_id: IdPath, ledger: LedgerDep, _: Admin) -> TokenDoc:
     """Revoke a token for good."""
     return TokenDoc(**revoke_token(ledger, token_id).to_json())

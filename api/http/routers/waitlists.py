@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, LedgerDep, SettingsDep
+from api.http.deps import V1, IdPath, LedgerDep, SettingsDep
 from api.http.schemas import AcceptRequest, OfferRequest
 from ledger.state import published_cached
 from ledger.waitlists import (
@@ -76,7 +76,7 @@ def offer(
 @router.post("/offers/{offer_id}/accept", response_model=dict[str, Any])
 def accept_offer(
     request: Request,
-    offer_id: int,
+    offer_id: IdPath,
     ledger: LedgerDep,
     _: Writer,
     body: AcceptRequest | None = None,
@@ -90,7 +90,9 @@ def accept_offer(
 
 
 @router.post("/offers/{offer_id}/decline", response_model=dict[str, Any])
-def decline_offer(request: Request, offer_id: int, ledger: LedgerDep, _: Writer) -> dict[str, Any]:
+def decline_offer(
+    request: Request, offer_id: IdPath, ledger: LedgerDep, _: Writer
+) -> dict[str, Any]:
     """Decline an offer: the place goes to the next waiting request it fits."""
     info, nxt = decline(ledger, offer_id)
     doc = {"declined": info.to_json(), "next": nxt.to_json()}
