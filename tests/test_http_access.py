@@ -35,9 +35,11 @@ def test_every_participant_route_writes_an_access_row(tmp_path: Path) -> None:
                 continue
             assert is_audited(route), f"{method} {path} does not declare the audited dependency"
             role = next(r for r in ROLES if r in PERMISSIONS[permission_of(route) or ""])
+            app.state.access_log.flush()
             with ledger.read() as s:
                 before = s.scalar(select(func.max(AccessLog.id))) or 0
             response = client.request(method, filled(path), headers=holders[role])
+            app.state.access_log.flush()
             with ledger.read() as s:
                 rows = s.scalars(select(AccessLog).where(AccessLog.id > before)).all()
             assert [(r.method, r.route) for r in rows] == [(method, path)], (method, path)

@@ -143,6 +143,7 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
             headers=director,
         )
     )
+    app.state.access_log.flush()
     with app.state.ledger.read() as s:
         run["access"] = [
             {c.name: getattr(row, c.name) for c in AccessLog.__table__.columns}

@@ -6,12 +6,17 @@ status code. Request and response bodies and names never reach it.
 
 Routes join the log through :func:`audited` (a router-level dependency): it opens an
 :class:`AccessNote` on the request, the handler adds the participant ids it touched
-(:func:`touch`), and :class:`AccessLogMiddleware` writes the row once the status is known, even
-when the handler failed.
+(:func:`touch`), and :class:`AccessLogMiddleware` makes the row once the status is known, even
+when the handler failed; :class:`AccessLogWriter` writes rows in batches from a thread, within
+50 ms, so no request waits on the ledger's write lock for its log row.
 """
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +25,31 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import Principal
-from ledger.schema import AccessLog
+from ledger.schema import AccessLog, now
 from ledger.store import Ledger
+
+log = logging.getLogger("otgroups.http")
+
+
+def access_row(
+    principal: Principal,
+    method: str,
+    route: str,
+    action: str,
+    participants: Iterable[str],
+    status: int,
+) -> AccessLog:
+    """One access-log row (participant ids only, sorted and unique), not yet written."""
+    return AccessLog(
+        at=now(),
+        token_id=principal.token_id,
+        role=principal.role,
+        method=method,
+        route=route[:200],
+        action=action,
+        participants=sorted(set(participants)),
+        status=status,
+    )
 
 
 def record_access(
@@ -33,19 +61,63 @@ def record_access(
     participants: Iterable[str],
     status: int,
 ) -> None:
-    """Write one access-log row (participant ids only, sorted and unique)."""
+    """Write one access-log row now, in its own transaction."""
     with ledger.write() as s:
-        s.add(
-            AccessLog(
-                token_id=principal.token_id,
-                role=principal.role,
-                method=method,
-                route=route[:200],
-                action=action,
-                participants=sorted(set(participants)),
-                status=status,
-            )
-        )
+        s.add(access_row(principal, method, route, action, participants, status))
+
+
+class AccessLogWriter:
+    """Writes access-log rows from a thread, a batch per transaction, so a request does not
+    wait on the ledger's write lock for its row. Rows are written within ``interval`` seconds;
+    :meth:`flush` waits until every queued row is written, :meth:`close` flushes and stops."""
+
+    def __init__(self, ledger: Ledger, interval: float = 0.05) -> None:
+        self.ledger = ledger
+        self.interval = interval
+        self.rows: queue.Queue[AccessLog | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="access-log", daemon=True)
+        self.thread.start()
+
+    def put(self, row: AccessLog) -> None:
+        self.rows.put(row)
+
+    def flush(self) -> None:
+        self.rows.join()
+
+    def close(self) -> None:
+        self.rows.put(None)
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            first = self.rows.get()
+            batch = [first]
+            time.sleep(self.interval)
+            while True:
+                try:
+                    batch.append(self.rows.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [r for r in batch if r is not None]
+            try:
+                if rows:
+                    self._write(rows)
+            finally:
+                for _ in batch:
+                    self.rows.task_done()
+            if None in batch:
+                return
+
+    def _write(self, rows: list[AccessLog]) -> None:
+        for attempt in range(3):
+            try:
+                with self.ledger.write() as s:
+                    s.add_all(rows)
+                return
+            except Exception:  # the ledger busy: try again, then say so (ids only)
+                if attempt == 2:
+                    log.error("could not write %d access-log rows", len(rows))
+                time.sleep(0.2)
 
 
 @dataclass
@@ -104,16 +176,15 @@ class AccessLogMiddleware:
             return
         route = scope.get("route")
         template = getattr(route, "path", None) or scope.get("path", "")
-        ledger: Ledger = scope["app"].state.ledger
-        record_access(
-            ledger,
-            principal,
-            scope["method"],
-            template,
-            note.action,
-            note.participants,
-            status,
+        row = access_row(
+            principal, scope["method"], template, note.action, note.participants, status
         )
+        writer: AccessLogWriter | None = getattr(scope["app"].state, "access_log", None)
+        if writer is not None:
+            writer.put(row)
+        else:
+            with scope["app"].state.ledger.write() as s:
+                s.add(row)
 
 
 PARTICIPANT_KEYS = ("participant", "participants", "moved")

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.http import problems
-from api.http.access import AccessLogMiddleware
+from api.http.access import AccessLogMiddleware, AccessLogWriter
 from api.http.deps import V1
 from api.http.jobs import SolveJobs
 from api.http.limits import BodyLimitMiddleware
@@ -46,10 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.http_threads
         app.state.ledger = open_ledger(config.db_url)
         app.state.jobs = SolveJobs(config.max_concurrent_solves)
+        app.state.access_log = AccessLogWriter(app.state.ledger)
         try:
             yield
         finally:
             app.state.jobs.shutdown()
+            app.state.access_log.close()
             app.state.ledger.dispose()
 
     app = FastAPI(

@@ -17,6 +17,8 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -143,11 +145,31 @@ def new_token(
         return row.id, token
 
 
+CACHE_SECONDS = 5.0
+"""How long a valid token's principal is kept in memory: a revocation through this process
+(:func:`revoke_token`) applies at once, one made by another process within this many seconds."""
+_CACHE: dict[tuple[str, str], tuple[float, Principal]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def authenticate(ledger: Ledger, token: str) -> Principal | None:
     """The principal of a valid, unrevoked token; None otherwise."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = token_hash(token)
+    key = (ledger.url, digest)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    principal = _lookup(ledger, digest)
+    if principal is not None:
+        with _CACHE_LOCK:
+            _CACHE[key] = (time.monotonic() + CACHE_SECONDS, principal)
+    return principal
+
+
+def _lookup(ledger: Ledger, digest: str) -> Principal | None:
     with ledger.read() as s:
         row = s.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first()
         if row is None or not hmac.compare_digest(row.token_hash, digest):
@@ -181,6 +203,10 @@ def revoke_token(ledger: Ledger, token_id: int, reason: str = "") -> TokenInfo:
         done = select(ApiTokenRevocation.id).where(ApiTokenRevocation.token_id == token_id)
         if s.scalar(done) is None:
             s.add(ApiTokenRevocation(token_id=token_id, reason=reason))
+    with _CACHE_LOCK:
+        for key, (_, principal) in list(_CACHE.items()):
+            if key[0] == ledger.url and principal.token_id == token_id:
+                del _CACHE[key]
     return next(t for t in list_tokens(ledger) if t.id == token_id)
 
 
