@@ -30,18 +30,18 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from api.ledger_views import dated_sessions, makeup_answer, publish_summary
 from api.logistics_cli import logistics_app
 from ledger.admissions import UnknownParticipantError, admit, discharge, merge
 from ledger.attendance import STATUSES, UnknownSessionError, record
 from ledger.closures import close_day
-from ledger.makeups import MakeupError, MakeupOption, Search, as_dicts, book, search
-from ledger.publish import PublishError, publish
-from ledger.schema import DatedSession, Enrollment
-from ledger.state import NothingPublishedError, RefusedError, day_schedule, published_cached
+from ledger.makeups import MakeupError, MakeupOption, Search, book, search
+from ledger.publish import PublishError
+from ledger.schema import DatedSession
+from ledger.state import NothingPublishedError, RefusedError, published_cached
 from ledger.store import DEFAULT_URL, Ledger, open_ledger
 from ledger.waitlists import (
     UnknownOfferError,
@@ -165,21 +165,11 @@ def publish_command(
     ledger = _ledger(db, create=True)
     try:
         start = from_date.date() if from_date is not None else None
-        number = publish(ledger, term, schedule, start)
-        with ledger.read() as s:
-            sessions = s.scalar(select(func.count()).select_from(DatedSession)) or 0
-            enrollments = s.scalar(select(func.count()).select_from(Enrollment)) or 0
+        doc = publish_summary(ledger, term, schedule, start)
     finally:
         ledger.dispose()
-    effective = start or term.term.start
-    doc = {
-        "version": number,
-        "effective_from": effective.isoformat(),
-        "sections": len(schedule.sections),
-        "dated_sessions": sessions,
-        "enrollments": enrollments,
-        "waitlisted": len(schedule.waitlist),
-    }
+    number, effective = doc["version"], doc["effective_from"]
+    sessions, enrollments = doc["dated_sessions"], doc["enrollments"]
     _emit(
         as_json,
         doc,
@@ -236,23 +226,6 @@ def _search(ledger: Ledger, participant: str, missed: int, within: int, now: Any
         raise _StopError(1, f"Refused: {exc}") from None
 
 
-def _answer(found: Search, within: int) -> dict[str, Any]:
-    missed = found.request.missed
-    return {
-        "format": "otgroups.makeup/1",
-        "participant": found.request.participant.id,
-        "group_type": found.request.group_type.id,
-        "missed": {
-            "section": missed.section,
-            "date": missed.date.isoformat(),
-            "session_id": missed.session_id,
-        },
-        "within_days": within,
-        "options": as_dicts(found.options),
-        "not_possible": [{"candidate": c, "reason": r} for c, r in found.rejected],
-    }
-
-
 @term_app.command("makeup")
 @command
 def makeup_command(
@@ -276,7 +249,7 @@ def makeup_command(
         lines += [f"   - {candidate}: {reason}" for candidate, reason in found.rejected[:12]]
         if len(found.rejected) > 12:
             lines.append(f"   - … and {len(found.rejected) - 12} more (--json lists all)")
-    _emit(as_json, _answer(found, within), "\n".join(lines))
+    _emit(as_json, makeup_answer(found, within), "\n".join(lines))
 
 
 @term_app.command("book")
@@ -336,33 +309,7 @@ def sessions_command(
     ledger = _ledger(db)
     try:
         with ledger.read() as s:
-            pub = published_cached(s)
-            view = {sec.id: sec for sec in day_schedule(s, day.date(), pub).sections}
-            rows = s.scalars(
-                select(DatedSession)
-                .where(DatedSession.date == day.date())
-                .order_by(DatedSession.start, DatedSession.section)
-            ).all()
-            listed: list[dict[str, Any]] = []
-            for row in rows:
-                roster = list(view[row.section].participants) if row.section in view else []
-                if participant is not None and participant not in roster:
-                    continue
-                listed.append(
-                    {
-                        "session_id": row.id,
-                        "section": row.section,
-                        "group_type": row.group_type,
-                        "kind": row.kind,
-                        "start": format_time(row.start),
-                        "end": format_time(row.end),
-                        "room": row.room,
-                        "vehicle": row.vehicle,
-                        "staff": list(row.staff),
-                        "cancelled": row.cancellation is not None,
-                        "participants": roster,
-                    }
-                )
+            listed = dated_sessions(s, day.date(), participant=participant)
     finally:
         ledger.dispose()
     lines = [f"Sessions on {day.date()}:"] + [
