@@ -127,6 +127,14 @@ def test_login_rules(served):
     assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
     assert scheduler not in cookie  # the token never goes into the cookie
     assert done.headers["location"] == "/desk/today"
+    client.cookies.clear()
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        away = client.post(
+            "/login",
+            data={"token": scheduler, "csrf": fresh(), "next": target},
+            follow_redirects=False,
+        )
+        assert away.headers["location"] == "/desk/today", target
 
 
 def test_logout_and_revocation_end_sessions(served):
@@ -218,6 +226,7 @@ def test_makeup_booking_end_to_end(served):
     shown = text_of(booked.text)
     assert f"Booked makeup 1: {pid} into" in shown and option["date"] in shown
     assert re.search(r"Booked\s+\(makeup 1, session \d+\)", shown)
+    app.state.access_log.flush()  # rows are written in batches
     with app.state.ledger.read() as s:
         rows = s.scalars(select(AccessLog).where(AccessLog.route == "/desk/makeups/book")).all()
         reads = s.scalars(select(AccessLog).where(AccessLog.route == "/desk/today")).all()
@@ -326,6 +335,7 @@ def test_audit_summary(served):
     )
     shown = text_of(ran.text)
     assert "Fix first" in shown and re.search(r"Audit 1: \d+ findings", shown)
+    app.state.access_log.flush()
     with app.state.ledger.read() as s:
         row = s.scalars(select(AccessLog).where(AccessLog.route == "/director/audit")).all()[-1]
     assert row.participants  # the findings' participants were logged

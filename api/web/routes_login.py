@@ -26,7 +26,8 @@ def home_of(desk: Desk) -> str:
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if local else ""
 
 
 @router.get("/")
