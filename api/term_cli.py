@@ -38,7 +38,7 @@ from api.logistics_cli import logistics_app
 from ledger.admissions import UnknownParticipantError, admit, discharge, merge
 from ledger.attendance import STATUSES, UnknownSessionError, record
 from ledger.closures import close_day
-from ledger.makeups import MakeupError, MakeupOption, Search, book, search
+from ledger.makeups import MakeupError, MakeupOption, Search, UnknownMakeupError, book, search
 from ledger.publish import PublishError
 from ledger.schema import DatedSession
 from ledger.state import NothingPublishedError, RefusedError, published_cached
@@ -104,6 +104,7 @@ def command(f: F) -> F:
                 NothingPublishedError,
                 UnknownOfferError,
                 UnknownParticipantError,
+                UnknownMakeupError,
             ) as exc:
                 err.print(f"Input error: {exc}")
                 raise typer.Exit(2) from None

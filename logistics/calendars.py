@@ -37,6 +37,10 @@ class UnknownPersonError(LookupError):
     """No such participant or staff member in the published term."""
 
 
+class UnknownSectionError(LookupError):
+    """No such section in the published schedule."""
+
+
 def local(pub: Published, day: dt.date, minutes: int) -> dt.datetime:
     """``minutes`` past midnight of ``day`` in the clinic's time zone."""
     tz = ZoneInfo(pub.term.clinic.timezone)
@@ -92,6 +96,20 @@ class Feeds:
             raise UnknownPersonError(f"no staff member {staff_id} in the published term") from None
         name = f"{self.pub.term.clinic.name}: sessions I lead"
         return self._calendar(f"staff-{staff_id}", name, self.events.staff_events(staff_id))
+
+    def section(self, section_id: str) -> Calendar:
+        """A section's dated sessions, as the staff who lead it see them."""
+        found = next((s for s in self.pub.schedule.sections if s.id == section_id), None)
+        if found is None:
+            raise UnknownSectionError(f"no section {section_id} in the published schedule")
+        events = [
+            e
+            for lead in found.staff[:1]
+            for e in self.events.staff_events(lead)
+            if e.section == section_id
+        ]
+        name = f"{self.pub.term.clinic.name}: {section_id}"
+        return self._calendar(f"section-{section_id}", name, events)
 
     def _calendar(self, key: str, name: str, events: list[PersonEvent]) -> Calendar:
         term = self.pub.term

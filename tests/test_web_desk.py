@@ -235,8 +235,9 @@ def test_makeup_booking_end_to_end(served):
 
 
 def test_waitlists_participant_week_and_discharge(served):
+    """The VA's own work: a scheduler's session, not the director's."""
     app, client = served
-    csrf = login(client, token_for(app, "director"))
+    csrf = login(client, token_for(app, "scheduler"))
     waiting = client.get("/desk/waitlists")
     assert waiting.status_code == 200 and "Waiting (" in waiting.text
     today = client.get(f"/desk/today?date={DEMO_DAY}")
@@ -308,6 +309,22 @@ def test_director_uploads_solves_and_publishes(tmp_path):
         assert json.loads(figure)["data"]
         versions = client.get("/director/versions")
         assert "v1" in versions.text and "nothing to compare" in versions.text
+
+
+def test_director_is_told_why_a_term_cannot_be_solved(tmp_path):
+    doc = tiny_term(4)
+    doc["staff"][0]["role"] = "PEER"  # no one may lead the group
+    with desk_client(tmp_path / "fresh.sqlite") as (app, client):
+        csrf = login(client, token_for(app, "director"))
+        client.post(
+            "/director/terms",
+            data={"csrf": csrf},
+            files={"term_file": ("peer.json", json.dumps(doc), "application/json")},
+        )
+        refused = client.post("/director/solves", data={"csrf": csrf, "term_id": 1})
+        shown = text_of(refused.text)
+        assert "Term 1 cannot be solved" in shown and "leader(s) of role OT, OTA" in shown
+        assert not app.state.jobs.jobs  # no solve was started
 
 
 def test_director_uploads_a_workbook(tmp_path):

@@ -53,7 +53,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "makeups:write": _OFFICE,
     "waitlists:read": _OFFICE,
     "waitlists:write": _OFFICE,
-    "admissions:write": _DIRECTOR,
+    # admissions and discharges are the VA's daily work (the VA desk), as are waitlists
+    "admissions:write": _OFFICE,
     "closures:write": _DIRECTOR,
     # clinical records and the billing audit run on them
     "records:write": _DIRECTOR | _CLINICIAN,

@@ -111,10 +111,7 @@ def section_calendar(
             raise not_found(f"no section {section} in the published schedule")
         check_staff(who, found.staff, f"section {section}")
         touch(request, found.participants)
-        feeds = Feeds(s, pub)
-        events = [e for e in feeds.events.staff_events(found.staff[0]) if e.section == section]
-        name = f"{pub.term.clinic.name}: {section}"
-        data = feeds._calendar(f"section-{section}", name, events).to_ical()
+        data = Feeds(s, pub).section(section).to_ical()
     return _download(data, ICS, f"{section}.ics")
 
 
