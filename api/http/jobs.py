@@ -4,6 +4,8 @@ A job is started with a term document and options, reports progress (best score,
 elapsed) through a queue that a watcher thread reads, and ends ``done`` with a schedule
 document, ``failed`` with a plain reason, or ``cancelled`` when its process is stopped. At most
 ``limit`` jobs run at once; asking for more is refused, so a client cannot exhaust the machine.
+:func:`start_solve` is how the HTTP API and the web desk start one: an infeasible term is
+refused with its reasons, and the time limit is capped by the service's settings.
 """
 
 from __future__ import annotations
@@ -16,11 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from api.http.settings import Settings
+from models import Term
+from optimizer.diagnose import infeasibility
+from optimizer.prepare import prepare
+
 State = Literal["running", "done", "failed", "cancelled"]
 
 
 class TooManySolvesError(RuntimeError):
     """Every solve slot is busy."""
+
+
+class InfeasibleTermError(ValueError):
+    """No request of the term can be placed: nothing to solve. ``reasons`` says why."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("no request of this term can be placed: " + "; ".join(reasons[:3]))
+        self.reasons = reasons
 
 
 @dataclass
@@ -154,3 +169,28 @@ class SolveJobs:
         for job in list(self.jobs.values()):
             if job.state == "running":
                 self.cancel(job.id)
+
+
+def start_solve(
+    jobs: SolveJobs,
+    settings: Settings,
+    term_id: int,
+    term: Term,
+    term_doc: dict[str, Any],
+    time_limit: float | None,
+    seed: int = 0,
+) -> Job:
+    """Start a solve of an uploaded term (``term`` and its document ``term_doc``).
+
+    A term no request of which can be placed is refused with :class:`InfeasibleTermError`
+    (its reasons) before any process starts; the time limit is the service's default when
+    missing or not positive, and capped by its maximum. :class:`TooManySolvesError` when
+    every slot is busy.
+    """
+    reasons = infeasibility(prepare(term))
+    if reasons:
+        raise InfeasibleTermError(reasons)
+    wanted = time_limit if time_limit is not None and time_limit > 0 else None
+    limit = min(wanted or settings.default_solve_seconds, settings.max_solve_seconds)
+    options = {"time_limit": limit, "workers": settings.solve_workers, "seed": seed}
+    return jobs.start(term_id, term_doc, options)

@@ -7,13 +7,15 @@ import datetime as dt
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from api.http.jobs import SolveJobs, TooManySolvesError
+from api.http import jobs as solving
+from api.http.jobs import InfeasibleTermError, SolveJobs, TooManySolvesError
 from api.ledger_views import publish_summary
 from api.web import render, terms, views
 from api.web.common import done, log_access, parse_day, published_or_none
 from api.web.session import Desk, page, web_state
 from ledger.publish import PublishError
 from ledger.state import RefusedError
+from ledger.uploads import store_term, uploaded_term
 from models.diff import schedule_diff
 from models.errors import ContractError
 
@@ -64,7 +66,7 @@ async def upload_term(
         term = terms.read_upload(name, raw)
     except ContractError as exc:
         return done(request, "/director", f"{name} was not accepted: {exc}", "error")
-    term_id = terms.store(desk.ledger, term, name, desk.principal.token_id)
+    term_id = store_term(desk.ledger, term, name, desk.principal.token_id).id
     log_access(request, [p.id for p in term.participants])
     return done(
         request,
@@ -81,14 +83,18 @@ def start_solve(
     time_limit: float = Form(30.0),
     desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
 ) -> Response:
-    found = terms.load(desk.ledger, term_id)
+    found = uploaded_term(desk.ledger, term_id)
     if found is None:
         return done(request, "/director", f"No uploaded term {term_id}.", "error")
+    term, doc = found
     settings = request.app.state.settings
-    limit = min(max(1.0, time_limit), settings.max_solve_seconds)
-    options = {"time_limit": limit, "workers": settings.solve_workers}
     try:
-        job = _jobs(request).start(term_id, found[1], options)
+        job = solving.start_solve(_jobs(request), settings, term_id, term, doc, time_limit)
+    except InfeasibleTermError as exc:
+        why = "; ".join(exc.reasons[:3])
+        more = f" (and {len(exc.reasons) - 3} more)" if len(exc.reasons) > 3 else ""
+        message = f"Term {term_id} cannot be solved: {why}{more}."
+        return done(request, "/director", message, "error")
     except TooManySolvesError as exc:
         return done(request, "/director", str(exc), "error")
     return RedirectResponse(f"/director/solves/{job.id}", status_code=303)
@@ -106,7 +112,7 @@ def solve_page(
     pub = published_or_none(desk.ledger)
     diff, schedule = None, None
     if job.state == "done" and job.schedule is not None:
-        found = terms.load(desk.ledger, job.term_id)
+        found = uploaded_term(desk.ledger, job.term_id)
         if found is not None:
             schedule = terms.job_schedule(job, found[0])
             if pub is not None:
@@ -147,7 +153,7 @@ def publish(
 ) -> Response:
     back = f"/director/solves/{job_id}"
     job = _jobs(request).jobs.get(job_id)
-    found = terms.load(desk.ledger, job.term_id) if job is not None else None
+    found = uploaded_term(desk.ledger, job.term_id) if job is not None else None
     if job is None or job.schedule is None or found is None:
         return done(request, back, "That solve has no schedule to publish.", "error")
     term = found[0]

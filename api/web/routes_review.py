@@ -15,7 +15,7 @@ from api.web import render, views
 from api.web.common import done, log_access, published_or_none
 from api.web.session import Desk, page
 from audit.findings import Finding
-from audit.run import audit
+from ledger import audit_runs
 from ledger.schema import AuditRun
 from models import parse_records
 from models.diff import schedule_diff
@@ -127,16 +127,6 @@ async def run_audit(
         records = parse_records(json.loads(raw), pub.term, records_file.filename or "records")
     except ValueError as exc:  # ContractError, bad JSON, a bad date
         return done(request, "/director/audit", f"Not audited: {exc}", "error")
-    found = audit(pub.term, pub.schedule, records, day)
+    row, found = audit_runs.run_audit(desk.ledger, pub, records, day, desk.principal.token_id)
     log_access(request, {f.participant for f in found})
-    with desk.ledger.write() as s:
-        row = AuditRun(
-            as_of=day,
-            schedule_version=pub.version.number,
-            findings=json.dumps([f.model_dump(mode="json") for f in found]),
-            token_id=desk.principal.token_id,
-        )
-        s.add(row)
-        s.flush()
-        run_id = row.id
-    return done(request, f"/director/audit?run={run_id}", f"Audit {run_id}: {len(found)} findings.")
+    return done(request, f"/director/audit?run={row.id}", f"Audit {row.id}: {len(found)} findings.")

@@ -1,5 +1,5 @@
-"""Uploaded terms: read from JSON or a workbook at the edge, kept in the ledger's
-``uploaded_terms`` table, read back for a solve or a publish."""
+"""Uploaded terms at the desk's edge: read from JSON or a workbook, listed for the director, and
+a finished solve's schedule checked once (storing and reading them is :mod:`ledger.uploads`)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
 
 from api.http.jobs import Job
-from ledger.schema import UploadedTerm
 from ledger.store import Ledger
-from models import Schedule, Term, document, parse_schedule, parse_term
+from ledger.uploads import store_term, uploaded_terms
+from models import Schedule, Term, parse_schedule, parse_term
 from models.errors import ContractError, Problem
 from models.spreadsheet import read_term_workbook
 
@@ -45,60 +42,18 @@ def read_upload(filename: str, raw: bytes) -> Term:
 
 
 def store(ledger: Ledger, term: Term, name: str, token_id: int) -> int:
-    """Keep a checked term; its id."""
-    with ledger.write() as s:
-        row = UploadedTerm(
-            document=json.dumps(document(term)),
-            name=name[:200],
-            participants=len(term.participants),
-            token_id=token_id,
-        )
-        s.add(row)
-        s.flush()
-        return row.id
+    """Keep a checked term; its id. Kept for ``benchmarks/desk_bench.py``: new code calls
+    :func:`ledger.uploads.store_term`."""
+    return store_term(ledger, term, name, token_id).id
 
 
 def listed(ledger: Ledger, limit: int = 20) -> list[TermRow]:
-    """The latest uploaded terms, newest first."""
-    with ledger.read() as s:
-        rows = s.execute(
-            select(
-                UploadedTerm.id,
-                UploadedTerm.name,
-                UploadedTerm.participants,
-                UploadedTerm.created_at,
-            )
-            .order_by(UploadedTerm.id.desc())
-            .limit(limit)
-        )
-        return [TermRow(i, n, p, f"{c:%Y-%m-%d %H:%M}") for i, n, p, c in rows]
+    """The latest uploaded terms, newest first (their documents are not read)."""
+    rows = uploaded_terms(ledger, newest_first=True, limit=limit, documents=False)
+    return [TermRow(r.id, r.name, r.participants, f"{r.created_at:%Y-%m-%d %H:%M}") for r in rows]
 
 
-_LOADED: OrderedDict[tuple[str, int], tuple[Term, dict[str, Any]]] = OrderedDict()
 _LOCK = threading.Lock()
-
-
-def load(ledger: Ledger, term_id: int) -> tuple[Term, dict[str, Any]] | None:
-    """An uploaded term and its document, or None for an unknown id (an uploaded term never
-    changes: the last few read are kept parsed)."""
-    key = (ledger.url, term_id)
-    with _LOCK:
-        hit = _LOADED.get(key)
-    if hit is not None:
-        return hit
-    with ledger.read() as s:
-        row = s.get(UploadedTerm, term_id)
-        if row is None:
-            return None
-        doc = json.loads(row.document)
-    found = parse_term(doc, source=f"uploaded term {term_id}"), doc
-    with _LOCK:
-        _LOADED[key] = found
-        while len(_LOADED) > 4:
-            _LOADED.popitem(last=False)
-    return found
-
-
 _RESULTS: OrderedDict[str, Schedule] = OrderedDict()
 
 

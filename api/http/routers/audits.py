@@ -18,13 +18,12 @@ from api.http.deps import V1, IdPath, LedgerDep
 from api.http.problems import ApiProblem, not_found
 from api.http.schemas import AuditRequest, AuditRunDoc, AuditRunSummary
 from api.http.scope import own_participants
-from audit import Finding, audit
-from audit.profile import profile_names
+from audit import Finding
+from ledger.audit_runs import UnknownProfileError, run_audit
 from ledger.schema import AuditRun
 from ledger.state import published_cached
 from ledger.store import Ledger
 from models import parse_records
-from models.records import PayerRules
 
 router = APIRouter(prefix=V1 + "/audits", tags=["audits"], dependencies=[Depends(audited)])
 Runner = Annotated[Principal, Depends(require("records:write"))]
@@ -68,26 +67,11 @@ def run(
     with ledger.read() as s:
         pub = published_cached(s)
     records = parse_records(body.records, pub.term)
-    if body.profile is not None:
-        if body.profile not in profile_names():
-            names = ", ".join(profile_names())
-            detail = f"profile: {body.profile!r} is not a rule profile ({names})"
-            raise ApiProblem(422, "invalid-input", "Invalid input", detail)
-        rules = PayerRules(profile=body.profile)
-        payers = [p.model_copy(update={"rules": rules}) for p in records.payers]
-        records = records.model_copy(update={"payers": payers})
     as_of = body.as_of or dt.date.today()
-    findings = audit(pub.term, pub.schedule, records, as_of)
-    with ledger.write() as s:
-        row = AuditRun(
-            as_of=as_of,
-            schedule_version=pub.version.number,
-            profile=body.profile,
-            findings=json.dumps([f.model_dump(mode="json") for f in findings]),
-            token_id=who.token_id,
-        )
-        s.add(row)
-        s.flush()
+    try:
+        row, findings = run_audit(ledger, pub, records, as_of, who.token_id, body.profile)
+    except UnknownProfileError as exc:
+        raise ApiProblem(422, "invalid-input", "Invalid input", f"profile: {exc}") from None
     shown = _scoped(ledger, who, findings)
     touch(request, [f.participant for f in shown])
     return _doc(row, shown)

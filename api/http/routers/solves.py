@@ -8,7 +8,6 @@ contract's schedule document.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -16,13 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
 from api.http.deps import V1, IdPath, JobsDep, LedgerDep, SettingsDep
-from api.http.jobs import Job, SolveJobs
+from api.http.jobs import InfeasibleTermError, Job, SolveJobs, start_solve
 from api.http.problems import ApiProblem, not_found
-from api.http.routers.terms import load_uploaded
+from api.http.routers.terms import uploaded_or_404
 from api.http.schemas import JobDoc, SolveRequest, SolveResultDoc
-from models import Schedule, document
-from optimizer.diagnose import infeasibility
-from optimizer.prepare import prepare
+from models import Schedule
 
 router = APIRouter(prefix=V1, tags=["solves"], dependencies=[Depends(audited)])
 Solver = Annotated[Principal, Depends(require("solve"))]
@@ -51,20 +48,14 @@ def start(
 ) -> JobDoc:
     """Start a solve of an uploaded term; poll ``GET /v1/solves/{job}``."""
     body = body or SolveRequest()
-    term = load_uploaded(ledger, term_id)
+    term, doc = uploaded_or_404(ledger, term_id)
     touch(request, [p.id for p in term.participants])
-    reasons = infeasibility(prepare(term))
-    if reasons:
+    try:
+        job = start_solve(jobs, settings, term_id, term, doc, body.time_limit, body.seed)
+    except InfeasibleTermError as exc:
         raise ApiProblem(
-            422,
-            "infeasible-term",
-            "Infeasible term",
-            "no request of this term can be placed: " + "; ".join(reasons[:3]),
-            explanation=reasons,
-        )
-    limit = min(body.time_limit or settings.default_solve_seconds, settings.max_solve_seconds)
-    options = {"time_limit": limit, "workers": settings.solve_workers, "seed": body.seed}
-    job = jobs.start(term_id, json.loads(json.dumps(document(term))), options)
+            422, "infeasible-term", "Infeasible term", str(exc), explanation=exc.reasons
+        ) from None
     return _doc(job)
 
 

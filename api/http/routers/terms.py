@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from sqlalchemy import select
 
 from api.http import examples
 from api.http.access import audited, touch
@@ -16,6 +15,7 @@ from api.http.problems import not_found
 from api.http.schemas import ScheduleCheck, TermSummary, ViolationDoc
 from ledger.schema import UploadedTerm
 from ledger.store import Ledger
+from ledger.uploads import store_term, uploaded_term, uploaded_terms
 from models import Schedule, Term, document, parse_schedule, parse_term
 from models.validation import recompute_score, validate_schedule
 
@@ -26,12 +26,15 @@ Writer = Annotated[Principal, Depends(require("terms:write"))]
 
 def load_uploaded(ledger: Ledger, term_id: IdPath) -> Term:
     """An uploaded term (404 when there is none with that id)."""
-    with ledger.read() as s:
-        row = s.get(UploadedTerm, term_id)
-        if row is None:
-            raise not_found(f"no uploaded term {term_id}")
-        text = row.document
-    return parse_term(json.loads(text), source=f"term {term_id}")
+    return uploaded_or_404(ledger, term_id)[0]
+
+
+def uploaded_or_404(ledger: Ledger, term_id: int) -> tuple[Term, dict[str, Any]]:
+    """An uploaded term and its document (404 when there is none with that id)."""
+    found = uploaded_term(ledger, term_id)
+    if found is None:
+        raise not_found(f"no uploaded term {term_id}")
+    return found
 
 
 def _summary(row: UploadedTerm) -> TermSummary:
@@ -56,23 +59,13 @@ def upload(
     id is a 422 naming its path, and nothing is stored."""
     checked = parse_term(document(term), source="term")
     touch(request, [p.id for p in checked.participants])
-    with ledger.write() as s:
-        row = UploadedTerm(
-            document=json.dumps(document(checked)),
-            name=checked.term.name,
-            participants=len(checked.participants),
-            token_id=who.token_id,
-        )
-        s.add(row)
-        s.flush()
-        return _summary(row)
+    return _summary(store_term(ledger, checked, checked.term.name, who.token_id))
 
 
 @router.get("", response_model=list[TermSummary])
 def listing(ledger: LedgerDep, _: Reader) -> list[TermSummary]:
     """Uploaded terms, oldest first."""
-    with ledger.read() as s:
-        return [_summary(r) for r in s.scalars(select(UploadedTerm).order_by(UploadedTerm.id))]
+    return [_summary(r) for r in uploaded_terms(ledger)]
 
 
 @router.get("/{term_id}", response_model=Term)
