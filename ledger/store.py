@@ -18,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,8 +26,11 @@ DEFAULT_URL = "sqlite:///otgroups-ledger.sqlite"
 
 
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
-    # A service answers many requests at once from a thread pool: keep enough connections.
-    engine = create_engine(url, connect_args={"timeout": 30}, pool_size=16, max_overflow=32)
+    # A service answers many requests at once from a thread pool: keep enough connections to
+    # a database file (an in-memory database has one connection and no pool to size).
+    in_memory = make_url(url).database in (None, "", ":memory:")
+    pooled: dict[str, Any] = {} if in_memory else {"pool_size": 16, "max_overflow": 32}
+    engine = create_engine(url, connect_args={"timeout": 30}, **pooled)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
