@@ -1,6 +1,6 @@
 """Load on the HTTP API: concurrent makeup searches and bookings against ``otgroups serve``.
 
-    python -m benchmarks.api_load [--participants 800] [--clients 50] [--seconds 60]
+    python -m benchmarks.api_load [--participants 800] [--clients 50] [--seconds 60] [--think 1]
 
 The term is ``generate_term(N, seed)`` scheduled by the greedy (``optimizer.solve_greedy``) and
 published into a temporary SQLite ledger; ``otgroups serve`` runs on it on 127.0.0.1 (loopback
@@ -93,7 +93,13 @@ async def client_loop(
     deadline: float,
     tally: Tally,
     rng: random.Random,
+    think: float,
 ) -> None:
+    async def pause() -> None:
+        if think > 0:
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+    await pause()  # clients start spread out, as people do
     while time.monotonic() < deadline:
         pid, missed = rng.choice(pairs)
         started = time.perf_counter()
@@ -105,6 +111,7 @@ async def client_loop(
             tally.errors += 1
             continue
         tally.add("search", time.perf_counter() - started, found.status_code)
+        await pause()
         if found.status_code != 200 or not found.json()["options"]:
             continue
         body = {
@@ -121,10 +128,16 @@ async def client_loop(
         tally.add("book", time.perf_counter() - started, made.status_code)
         if made.status_code == 201:
             tally.booked.append(made.json())
+        await pause()
 
 
 async def drive(
-    base: str, token: str, pairs: list[tuple[str, int]], clients: int, seconds: float
+    base: str,
+    token: str,
+    pairs: list[tuple[str, int]],
+    clients: int,
+    seconds: float,
+    think: float = 0.0,
 ) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + seconds
@@ -132,7 +145,10 @@ async def drive(
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
         await asyncio.gather(
-            *(client_loop(http, pairs, deadline, tally, random.Random(n)) for n in range(clients))
+            *(
+                client_loop(http, pairs, deadline, tally, random.Random(n), think)
+                for n in range(clients)
+            )
         )
     return tally
 
@@ -188,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean pause in seconds after each answer (0: saturation, no pause)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
 
@@ -229,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
                 time.sleep(0.1)
             setup = time.monotonic() - started
-            tally = asyncio.run(drive(base, token, pairs, args.clients, args.seconds))
+            tally = asyncio.run(drive(base, token, pairs, args.clients, args.seconds, args.think))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -241,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "participants": args.participants,
         "clients": args.clients,
         "seconds": args.seconds,
+        "think_seconds": args.think,
         "setup_seconds": round(setup, 1),
         "requests": len(every),
         "requests_per_second": round(len(every) / args.seconds, 1),

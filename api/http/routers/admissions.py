@@ -16,7 +16,7 @@ from ledger.admissions import admit, discharge, merge
 from models import document
 
 router = APIRouter(prefix=V1, tags=["admissions and discharges"], dependencies=[Depends(audited)])
-Director = Annotated[Principal, Depends(require("admissions:write"))]
+Office = Annotated[Principal, Depends(require("admissions:write"))]
 
 ADMIT_EXAMPLE = {"participant": examples.participant(), "from_date": "2027-10-04"}
 DISCHARGE_EXAMPLE = {"participant": "P0006", "from_date": "2027-10-04", "reason": "completed"}
@@ -28,7 +28,7 @@ def admit_participant(
     body: Annotated[AdmitRequest, Body(openapi_examples=examples.one("A newcomer", ADMIT_EXAMPLE))],
     ledger: LedgerDep,
     settings: SettingsDep,
-    _: Director,
+    _: Office,
 ) -> dict[str, Any]:
     """Admit a participant (contract ``participants[]`` shape) from a date: placed with
     everyone else pinned, or waitlisted with the reasons."""
@@ -45,7 +45,7 @@ def discharge_participant(
         DischargeRequest, Body(openapi_examples=examples.one("Completed", DISCHARGE_EXAMPLE))
     ],
     ledger: LedgerDep,
-    _: Director,
+    _: Office,
 ) -> dict[str, Any]:
     """Discharge a participant: their places are freed and offered on; sections left under
     their minimum come back with merge proposals (``under_min``)."""
@@ -56,7 +56,7 @@ def discharge_participant(
 
 @router.post("/merges", response_model=dict[str, Any])
 def merge_sections(
-    request: Request, body: MergeRequest, ledger: LedgerDep, _: Director
+    request: Request, body: MergeRequest, ledger: LedgerDep, _: Office
 ) -> dict[str, Any]:
     """Move every member of a section into another of its type from a date, and drop it."""
     done = merge(ledger, body.section, body.into, body.from_date)
