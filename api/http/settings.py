@@ -16,5 +16,10 @@ class Settings(BaseSettings):
     max_concurrent_solves: int = Field(default=1, ge=1, description="Solves running at once")
     solve_workers: int = Field(default=2, ge=1, description="CP-SAT workers per solve")
     offer_hours: float = Field(default=48.0, gt=0, description="How long a waitlist offer holds")
-    http_threads: int = Field(default=40, ge=1, description="Threads running request handlers")
+    http_threads: int = Field(
+        default=8,
+        ge=1,
+        description="Threads running request handlers: the work is CPU-bound Python, so more "
+        "threads only contend for the interpreter lock (and slow whoever holds the write lock)",
+    )
     deidentify_salt: str = Field(default="", description="Salt for analysts' de-identified keys")

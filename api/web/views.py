@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from analysis import figures, frames
 from ledger.schema import ScheduleVersion, TermVersion
+from ledger.state import published_cached
 from ledger.store import Ledger
 from models import Schedule, Term, parse_schedule, parse_term
 
@@ -45,10 +46,14 @@ def versions(ledger: Ledger) -> list[VersionRow]:
     with ledger.read() as s:
         rows = s.execute(
             select(
-                ScheduleVersion.number, ScheduleVersion.effective_from, ScheduleVersion.note
+                ScheduleVersion.number,
+                ScheduleVersion.effective_from,
+                ScheduleVersion.note,
+                ScheduleVersion.document,
             ).order_by(ScheduleVersion.number)
         ).all()
-    return [VersionRow(n, f, note, len(schedule_of(ledger, n).sections)) for n, f, note in rows]
+    # Counting sections needs the stored JSON only, not every version parsed and checked.
+    return [VersionRow(n, f, note, len(json.loads(doc)["sections"])) for n, f, note, doc in rows]
 
 
 def published_version(ledger: Ledger, number: int) -> tuple[Term, Schedule]:
@@ -59,6 +64,9 @@ def published_version(ledger: Ledger, number: int) -> tuple[Term, Schedule]:
     if hit is not None:
         return hit
     with ledger.read() as s:
+        pub = published_cached(s)  # the version in force is parsed once for the whole service
+        if pub.version.number == number:
+            return pub.term, pub.schedule
         version = s.scalars(select(ScheduleVersion).where(ScheduleVersion.number == number)).one()
         term_doc = s.get(TermVersion, version.term_version_id)
         assert term_doc is not None
