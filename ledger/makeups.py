@@ -1026,9 +1026,16 @@ def _book_extra(
     )
     if found:
         raise BookingRefused(f"cannot book {where}: {found[0].message}")
+    session = _insert_extra_session(planner, section, day)
+    return _insert_makeup(planner.s, request, session.id, run, booked_by)
+
+
+def _insert_extra_session(planner: MakeupPlanner, section: Section, day: dt.date) -> DatedSession:
+    """The dated session of an extra meeting (``section`` holds its one meeting), flushed."""
+    meeting = section.meetings[0]
     session = DatedSession(
         section=section.id,
-        group_type=gt.id,
+        group_type=section.group_type,
         date=day,
         start=meeting.start,
         end=meeting.end,
@@ -1040,7 +1047,7 @@ def _book_extra(
     )
     planner.s.add(session)
     planner.s.flush()
-    return _insert_makeup(planner.s, request, session.id, run, booked_by)
+    return session
 
 
 def _insert_makeup(
@@ -1263,20 +1270,7 @@ class _Batch:
         )
         if found:
             raise BookingRefused(f"cannot book {where}: {found[0].message}")
-        session = DatedSession(
-            section=section_id,
-            group_type=gt.id,
-            date=day,
-            start=meeting.start,
-            end=meeting.end,
-            room=section.room,
-            vehicle=section.vehicle,
-            staff=list(section.staff),
-            kind="extra",
-            schedule_version_id=planner.pub.version.id,
-        )
-        planner.s.add(session)
-        planner.s.flush()
+        session = _insert_extra_session(planner, section, day)
         taken.append(section_id)
         for staff_id in option.staff:
             key = (staff_id, _monday(day))
