@@ -51,7 +51,7 @@ from ledger.publish import publish
 from ledger.schema import Attendance, DatedSession, Makeup, SessionCancellation
 from ledger.state import Days, day_schedule, days_cached, published, published_cached
 from ledger.store import Ledger, open_ledger
-from models import Schedule, Term, load_schedule, load_term, parse_schedule, parse_term
+from models import Schedule, Term, parse_schedule, parse_term
 from models.dated import weekday
 from models.validation import recompute_score, validate_day, validate_schedule
 
@@ -64,31 +64,6 @@ TINY_NOW = dt.datetime(2027, 1, 4, 7, 0)
 
 
 # -- ledgers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo() -> tuple[Term, Schedule]:
-    term = load_term(str(EXAMPLES / "demo_clinic.json"))
-    return term, load_schedule(str(EXAMPLES / "demo_schedule.json"), term)
-
-
-@pytest.fixture(scope="module")
-def demo_file(demo, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo published once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("demo") / "published.sqlite"
-    ledger = open_ledger(f"sqlite:///{path}")
-    publish(ledger, *demo)
-    ledger.dispose()
-    return path
-
-
-@pytest.fixture
-def ledger(demo_file: Path, tmp_path: Path) -> Iterator[Ledger]:
-    path = tmp_path / "ledger.sqlite"
-    shutil.copy(demo_file, path)
-    handle = open_ledger(f"sqlite:///{path}")
-    yield handle
-    handle.dispose()
 
 
 def session_id(ledger: Ledger, section: str, day: dt.date) -> int:

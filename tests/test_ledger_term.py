@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -57,7 +55,7 @@ from ledger.waitlists import (
     open_offers,
     waitlist,
 )
-from models import Schedule, Term, load_schedule, load_term, parse_schedule, parse_term
+from models import Schedule, Term, parse_schedule, parse_term
 from models.dated import term_dates
 from models.validation import recompute_score, validate_day, validate_schedule
 
@@ -69,30 +67,6 @@ NEXT_MON = dt.date(2027, 1, 11)
 
 
 # -- ledgers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo() -> tuple[Term, Schedule]:
-    term = load_term(str(EXAMPLES / "demo_clinic.json"))
-    return term, load_schedule(str(EXAMPLES / "demo_schedule.json"), term)
-
-
-@pytest.fixture(scope="module")
-def demo_file(demo, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "published.sqlite"
-    handle = open_ledger(f"sqlite:///{path}")
-    publish(handle, *demo)
-    handle.dispose()
-    return path
-
-
-@pytest.fixture
-def ledger(demo_file: Path, tmp_path: Path) -> Iterator[Ledger]:
-    path = tmp_path / "ledger.sqlite"
-    shutil.copy(demo_file, path)
-    handle = open_ledger(f"sqlite:///{path}")
-    yield handle
-    handle.dispose()
 
 
 def violations_on(handle: Ledger, days: set[dt.date] | None = None) -> list[tuple[dt.date, Any]]:
