@@ -52,7 +52,7 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
@@ -966,7 +966,28 @@ def book_in(
     view = days.schedule(day)
     if option.extra:
         return _book_extra(planner, days, request, option, view, booked_by)
-    row = days.by_id.get(option.session_id) if option.session_id is not None else None
+    row, section = _standing_place(planner.term, gt, days, days.by_id, view, option, participant)
+    run, found = planner.fit(request, day, view, section, prefer=option.ride, full=False)
+    if found:
+        raise BookingRefused(f"cannot book {participant} into {where}: {found[0].message}")
+    return _insert_makeup(s, request, row.id, run, booked_by)
+
+
+def _standing_place(
+    term: Term,
+    gt: GroupType,
+    days: Days,
+    rows: Mapping[int, Any],
+    view: Schedule,
+    option: MakeupOption,
+    participant: str,
+) -> tuple[Any, Section]:
+    """The dated session (from ``rows``) and the section of a regular option as ``view`` has
+    them; :class:`BookingRefused` unless it is a standing session of that date with a place
+    left (offers' holds counted) that the participant is not already on."""
+    day = option.date
+    where = f"{option.section} on {day}"
+    row = rows.get(option.session_id) if option.session_id is not None else None
     if row is None or row.date != day or row.section != option.section:
         raise BookingRefused(f"session {option.session_id} is not {where}")
     if row.cancellation_id is not None:
@@ -976,14 +997,11 @@ def book_in(
         raise BookingRefused(f"session {row.id} ({where}) does not meet that date")
     if participant in section.participants:
         raise BookingRefused(f"{participant} is already on the roster of {where}")
-    seats = _seats(planner.term, gt, row.room, row.vehicle)
+    seats = _seats(term, gt, row.room, row.vehicle)
     held = days.held(row.section, day) if row.kind == "regular" else 0
     if len(section.participants) + held >= seats:
         raise BookingRefused(f"session {where} is {_full(len(section.participants), held, seats)}")
-    run, found = planner.fit(request, day, view, section, prefer=option.ride, full=False)
-    if found:
-        raise BookingRefused(f"cannot book {participant} into {where}: {found[0].message}")
-    return _insert_makeup(s, request, row.id, run, booked_by)
+    return row, section
 
 
 def _book_extra(
@@ -1198,22 +1216,9 @@ class _Batch:
         participant, day = booking.participant, option.date
         view = self.view(day)
         where = f"{option.section} on {day}"
-        row = self.rows.get(option.session_id) if option.session_id is not None else None
-        if row is None or row.date != day or row.section != option.section:
-            raise BookingRefused(f"session {option.session_id} is not {where}")
-        if row.cancellation_id is not None:
-            raise BookingRefused(f"session {row.id} ({where}) was cancelled")
-        section = _section(view, row.section)
-        if section is None:
-            raise BookingRefused(f"session {row.id} ({where}) does not meet that date")
-        if participant in section.participants:
-            raise BookingRefused(f"{participant} is already on the roster of {where}")
-        seats = _seats(self.planner.term, request.group_type, row.room, row.vehicle)
-        held = self.days.held(row.section, day) if row.kind == "regular" else 0
-        if len(section.participants) + held >= seats:
-            raise BookingRefused(
-                f"session {where} is {_full(len(section.participants), held, seats)}"
-            )
+        row, section = _standing_place(
+            self.planner.term, request.group_type, self.days, self.rows, view, option, participant
+        )
         run, found = self.planner.fit(
             request, day, view, section, prefer=option.ride, full=False, memo=False
         )
