@@ -214,19 +214,7 @@ def staff_load(load: pd.DataFrame, title: str = "Staff load against limits") -> 
         )
     week = load.drop_duplicates("staff")
     fig.add_trace(
-        go.Scatter(
-            x=week["staff"],
-            y=week["max_per_week"],
-            mode="markers",
-            name="Weekly limit",
-            marker={
-                "symbol": "line-ew-open",
-                "size": 28,
-                "color": "#222",
-                "line": {"width": 3, "color": "#222"},
-            },
-            hovertemplate="%{x}: at most %{y} a week<extra></extra>",
-        ),
+        _limit_marks(week["staff"], week["max_per_week"], "Weekly limit", "#222", "a week"),
         row=1,
         col=1,
     )
@@ -244,19 +232,7 @@ def staff_load(load: pd.DataFrame, title: str = "Staff load against limits") -> 
         col=2,
     )
     fig.add_trace(
-        go.Scatter(
-            x=busiest["staff"],
-            y=busiest["max_per_day"],
-            mode="markers",
-            name="Daily limit",
-            marker={
-                "symbol": "line-ew-open",
-                "size": 28,
-                "color": "#b2182b",
-                "line": {"width": 3, "color": "#b2182b"},
-            },
-            hovertemplate="%{x}: at most %{y} a day<extra></extra>",
-        ),
+        _limit_marks(busiest["staff"], busiest["max_per_day"], "Daily limit", "#b2182b", "a day"),
         row=1,
         col=2,
     )
@@ -265,6 +241,23 @@ def staff_load(load: pd.DataFrame, title: str = "Staff load against limits") -> 
     _layout(fig, title, 460)
     fig.update_layout(barmode="stack")
     return fig
+
+
+def _limit_marks(x: pd.Series, y: pd.Series, name: str, color: str, per: str) -> go.Scatter:
+    """A limit per staff member drawn as a short horizontal bar over their column."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="markers",
+        name=name,
+        marker={
+            "symbol": "line-ew-open",
+            "size": 28,
+            "color": color,
+            "line": {"width": 3, "color": color},
+        },
+        hovertemplate=f"%{{x}}: at most %{{y}} {per}<extra></extra>",
+    )
 
 
 def room_utilisation(use: pd.DataFrame, title: str = "Room and kitchen utilisation") -> go.Figure:
