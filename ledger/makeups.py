@@ -70,7 +70,7 @@ from models.common import DAY_NAMES
 from models.dated import weekday
 from models.schedule import Meeting, Ride, Schedule, Section
 from models.term import GroupType, Participant, Term
-from models.validation import Violation, validate_day
+from models.validation import Violation, join_violations, schedule_index, validate_day
 from models.validation.spans import Span, busy_span, inside_one
 from optimizer.patterns import candidate_patterns
 
@@ -431,6 +431,8 @@ class MakeupPlanner:
         ``full=False`` of the sections the change can touch (see the module docstring).
         ``memo=False``: ``view`` is not the date as read (a caller's view with changes of its
         own), so its violations before the change are computed, not taken from the memo."""
+        if not full and extra is None and section_id is not None:
+            return self._join_violations(day, view, pid, section_id, run, memo)
         keep: tuple[str, ...] | None = None
         base = view
         if not full:
@@ -453,6 +455,46 @@ class MakeupPlanner:
             self._baseline_of(day, base, keep) if memo else frozenset(validate_day(self.term, base))
         )
         return [v for v in validate_day(self.term, after) if v not in before]
+
+    def _join_violations(
+        self, day: dt.date, view: Schedule, pid: str, section_id: str, run: Run | None, memo: bool
+    ) -> list[Violation]:
+        """What adding ``pid`` to the date's section ``section_id`` breaks, by the validator's
+        own join check (H1, H7-H11 for that person and section: nothing else can change), plus
+        the makeup's van rule: a rider who already rides that date keeps their run, which must
+        cover their day with the new meeting (a new rider's ``run`` comes from
+        :meth:`_runs_for`, which only offers runs that cover it with a seat)."""
+        if memo:  # ``view`` is the date as read: its index is kept with the date's memo
+            assert self._days is not None
+            cached = self._days.memo(day)
+            if "index" not in cached:
+                cached["index"] = schedule_index(self.term, view)
+            index = cached["index"]
+        else:
+            index = schedule_index(self.term, view)
+        found = join_violations(self.term, view, pid, section_id, index)
+        person = self.people[pid]
+        if run is None and person.transport == "van":
+            ride = next((r for r in view.transport if pid in r.participants), None)
+            if ride is not None:
+                section = next(s for s in view.sections if s.id == section_id)
+                spans = [busy_span(m, self.types.get(section.group_type)) for m in section.meetings]
+                for s in view.sections:
+                    if pid in s.participants:
+                        gt = self.types.get(s.group_type)
+                        spans.extend(busy_span(m, gt) for m in s.meetings)
+                first, last = min(sp.start for sp in spans), max(sp.end for sp in spans)
+                if not ride.arrive <= first or not last <= ride.depart:
+                    found.append(
+                        Violation(
+                            "H11",
+                            pid,
+                            f"{pid}'s van run {ride.vehicle} {format_time(ride.arrive)}-"
+                            f"{format_time(ride.depart)} does not cover "
+                            f"{format_time(first)}-{format_time(last)} with {section_id}",
+                        )
+                    )
+        return found
 
     def _runs_for(
         self, view: Schedule, person: Participant, spans: Iterable[Span]
