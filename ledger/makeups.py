@@ -305,8 +305,9 @@ class MakeupPlanner:
     Day schedules are read once per date (:class:`ledger.state.Days`) and reused across
     requests, so a caller with many requests (a closed day's) builds one planner. The planner
     does not see changes made after it read a date: build a new one to check a booking.
-    With ``cached`` (read transactions only) the dates are shared with earlier planners while
-    the ledger is unchanged (:func:`ledger.state.days_cached`).
+    With ``cached`` (a read transaction, or a write transaction that has written nothing yet)
+    the dates are shared with earlier planners while the ledger is unchanged
+    (:func:`ledger.state.days_cached`).
     """
 
     def __init__(
@@ -958,7 +959,7 @@ def book(
     an extra meeting's dated session) is committed or :class:`BookingRefused` is raised and
     nothing is written."""
     with ledger.write() as s:
-        makeup = book_in(ledger, s, participant, missed_session_id, option, booked_by)
+        makeup = book_in(ledger, s, participant, missed_session_id, option, booked_by, fresh=True)
         _test_pause()
         return makeup
 
@@ -977,15 +978,18 @@ def book_in(
     missed_session_id: int,
     option: MakeupOption,
     booked_by: str = "",
+    fresh: bool = False,
 ) -> Makeup:
     """:func:`book` inside the caller's write transaction (flushed, not committed). A caller
     booking several makeups takes their locks in the same order: participants (sorted), then
-    weeks, then dates."""
+    weeks, then dates. ``fresh``: the transaction has written nothing yet, so the dates it reads
+    are the committed ones and may come from (and go to) the shared cache
+    (:func:`ledger.state.days_cached`) once the locks are held."""
     ledger.lock(s, f"participant:{participant}")
     if option.extra:
         ledger.lock(s, f"week:{_monday(option.date)}")
     ledger.lock(s, f"date:{option.date}")
-    planner = MakeupPlanner(s)
+    planner = MakeupPlanner(s, cached=fresh)
     try:
         request = planner.request(participant, missed_session_id)
     except MakeupError as exc:

@@ -506,6 +506,7 @@ _PARTS: tuple[tuple[str, tuple[type, ...]], ...] = (
     ("offers", (Offer, OfferResponse)),
 )
 _DAYS_CACHE: OrderedDict[str, tuple[tuple[int, ...], Days]] = OrderedDict()
+_DAYS_REBUILD: dict[str, threading.Lock] = {}
 _DAYS_CACHE_SIZE = 4
 
 
@@ -531,26 +532,52 @@ def days_cached(session: Session, pub: Published, first: dt.date, last: dt.date)
     """A :class:`Days` over at least ``first``-``last``, reused across read transactions while
     the ledger is unchanged (:func:`fingerprint`), so repeated questions read nothing again;
     after a change only the changed parts are read again and only the dates they touch are
-    rebuilt. Never use it inside a write transaction: its own uncommitted rows could be cached.
+    rebuilt. Inside a write transaction, only before it has written anything: its own
+    uncommitted rows must not be cached.
     """
     url = str(session.get_bind().engine.url)
     mark = fingerprint(session)
     with _PUBLISHED_LOCK:
         hit = _DAYS_CACHE.get(url)
-    reuse, changed = None, Days.PARTS
-    if hit is not None and hit[1].pub is pub:
-        days = hit[1]
-        if days.first <= first and last <= days.last:
-            changed = _changed(hit[0], mark)
-            if not changed:
-                return days
-            reuse, first, last = days, days.first, days.last
-        else:
-            first, last = min(first, days.first), max(last, days.last)
-    days = Days(session, pub, first, last, reuse=reuse, changed=changed)
-    with _PUBLISHED_LOCK:
-        _DAYS_CACHE[url] = (mark, days)
-        _DAYS_CACHE.move_to_end(url)
-        while len(_DAYS_CACHE) > _DAYS_CACHE_SIZE:
-            _DAYS_CACHE.popitem(last=False)
-    return days
+        rebuilding = _DAYS_REBUILD.setdefault(url, threading.Lock())
+    if _fits(hit, pub, mark, first, last):
+        return hit[1]  # type: ignore[index]
+    # One rebuild at a time per database: after a change, concurrent readers with the same
+    # mark wait for the first one's dates instead of each reading them again.
+    with rebuilding:
+        with _PUBLISHED_LOCK:
+            hit = _DAYS_CACHE.get(url)
+        if _fits(hit, pub, mark, first, last):
+            return hit[1]  # type: ignore[index]
+        reuse, changed = None, Days.PARTS
+        if hit is not None and hit[1].pub is pub:
+            days = hit[1]
+            if days.first <= first and last <= days.last:
+                changed = _changed(hit[0], mark)
+                reuse, first, last = days, days.first, days.last
+            else:
+                first, last = min(first, days.first), max(last, days.last)
+        days = Days(session, pub, first, last, reuse=reuse, changed=changed)
+        with _PUBLISHED_LOCK:
+            _DAYS_CACHE[url] = (mark, days)
+            _DAYS_CACHE.move_to_end(url)
+            while len(_DAYS_CACHE) > _DAYS_CACHE_SIZE:
+                _DAYS_CACHE.popitem(last=False)
+        return days
+
+
+def _fits(
+    hit: tuple[tuple[int, ...], Days] | None,
+    pub: Published,
+    mark: tuple[int, ...],
+    first: dt.date,
+    last: dt.date,
+) -> bool:
+    """The cached dates answer for ``pub`` at ``mark`` over ``first``-``last``."""
+    return (
+        hit is not None
+        and hit[1].pub is pub
+        and hit[0] == mark
+        and hit[1].first <= first
+        and last <= hit[1].last
+    )
