@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ledger.store import DEFAULT_URL
+from api.term_cli import command
+from ledger.store import DEFAULT_URL, open_ledger
 
 
+@command
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
@@ -25,4 +27,5 @@ def serve_command(
     from api.http.settings import Settings
 
     settings = Settings() if db is None else Settings(db_url=db)
+    open_ledger(settings.db_url).dispose()  # a bad URL or database is one plain line, here
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)

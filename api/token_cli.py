@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from api.http.auth import ROLES, UnknownTokenError, list_tokens, new_token, revoke_token
+from api.term_cli import command
 from ledger.store import DEFAULT_URL, open_ledger
 
 token_app = typer.Typer(no_args_is_help=True, help="Bearer tokens of the HTTP API.")
@@ -27,6 +28,7 @@ Db = Annotated[str, typer.Option("--db", metavar="URL", help="Ledger database.")
 
 
 @token_app.command("create")
+@command
 def create_command(
     role: Annotated[str, typer.Option("--role", help=" | ".join(ROLES))],
     label: Annotated[str, typer.Option("--label", help="Whose token, for the list.")] = "",
@@ -49,6 +51,7 @@ def create_command(
 
 
 @token_app.command("list")
+@command
 def list_command(
     db: Db = DEFAULT_URL,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -70,6 +73,7 @@ def list_command(
 
 
 @token_app.command("revoke")
+@command
 def revoke_command(
     token_id: Annotated[int, typer.Argument(metavar="ID")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")] = "",

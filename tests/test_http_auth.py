@@ -144,3 +144,12 @@ def test_token_command_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["token", "revoke", "9", "--db", db]).exit_code == 2
     bad = runner.invoke(cli, ["token", "create", "--role", "wizard", "--db", db])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("args", [["token", "list"], ["serve", "--port", "1"]])
+def test_a_bad_database_url_is_one_plain_line(args: list[str]) -> None:
+    """``token`` and ``serve`` name a bad --db in one line (exit 2), never with a traceback."""
+    bad = CliRunner().invoke(cli, [*args, "--db", "nonsense://x"])
+    assert bad.exit_code == 2, bad.output
+    assert "--db is not a database URL" in bad.output and "Traceback" not in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
