@@ -53,14 +53,16 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
-_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS: dict[str, threading.RLock] = {}
 _WRITER_LOCKS_GUARD = threading.Lock()
 
 
-def _writer_lock(url: str) -> threading.Lock:
-    """The lock this process's writers of the SQLite database at ``url`` queue on."""
+def _writer_lock(url: str) -> threading.RLock:
+    """The lock this process's writers of the SQLite database at ``url`` queue on (re-entrant:
+    a write opened inside another on the same thread fails on SQLite's lock as it always did,
+    rather than hanging here)."""
     with _WRITER_LOCKS_GUARD:
-        return _WRITER_LOCKS.setdefault(url, threading.Lock())
+        return _WRITER_LOCKS.setdefault(url, threading.RLock())
 
 
 class Ledger:
