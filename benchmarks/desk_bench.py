@@ -33,7 +33,6 @@ from api.http.app import create_app
 from api.http.auth import new_token
 from api.http.jobs import Job
 from api.http.settings import Settings
-from api.web import terms
 from benchmarks.generate import generate_term
 from benchmarks.generator.records import generate_records
 from ledger import attendance
@@ -42,6 +41,7 @@ from ledger.publish import publish
 from ledger.schema import DatedSession
 from ledger.state import enrolled
 from ledger.store import open_ledger
+from ledger.uploads import store_term
 from models import document, parse_term
 from models.dated import term_dates
 from optimizer import solve_greedy
@@ -84,7 +84,7 @@ def _prepare(folder: Path, participants: int) -> dict[str, Any]:
     leaver = next(p.id for p in term.participants if p.id != absent)
     discharge(ledger, leaver, mondays[2], "benchmark")
     token_id, token = new_token(ledger, "director", "bench")
-    term_id = terms.store(ledger, term, "generated", token_id)
+    term_id = store_term(ledger, term, "generated", token_id).id
     records = generate_records(term, schedule, mondays[1])
     ledger.dispose()
     return {

@@ -479,12 +479,8 @@ class MakeupPlanner:
             ride = next((r for r in view.transport if pid in r.participants), None)
             if ride is not None:
                 section = next(s for s in view.sections if s.id == section_id)
-                spans = [busy_span(m, self.types.get(section.group_type)) for m in section.meetings]
-                for s in view.sections:
-                    if pid in s.participants:
-                        gt = self.types.get(s.group_type)
-                        spans.extend(busy_span(m, gt) for m in s.meetings)
-                first, last = min(sp.start for sp in spans), max(sp.end for sp in spans)
+                new = [busy_span(m, self.types.get(section.group_type)) for m in section.meetings]
+                first, last = self._day_span(view, pid, new)
                 if not ride.arrive <= first or not last <= ride.depart:
                     found.append(
                         Violation(
@@ -497,6 +493,16 @@ class MakeupPlanner:
                     )
         return found
 
+    def _day_span(self, view: Schedule, pid: str, new: list[Span]) -> tuple[int, int]:
+        """First start and last end (travel included) of the participant's day on ``view``
+        with the ``new`` meetings added."""
+        spans = list(new)
+        for s in view.sections:
+            if pid in s.participants:
+                gt = self.types.get(s.group_type)
+                spans.extend(busy_span(m, gt) for m in s.meetings)
+        return min(sp.start for sp in spans), max(sp.end for sp in spans)
+
     def _runs_for(
         self, view: Schedule, person: Participant, spans: Iterable[Span]
     ) -> list[Run] | None:
@@ -507,12 +513,7 @@ class MakeupPlanner:
         if any(person.id in r.participants for r in view.transport):
             return None
         spans = list(spans)
-        for s in view.sections:
-            if person.id in s.participants:
-                gt = self.types.get(s.group_type)
-                spans.extend(busy_span(m, gt) for m in s.meetings)
-        first = min(sp.start for sp in spans)
-        last = max(sp.end for sp in spans)
+        first, last = self._day_span(view, person.id, spans)
         day = spans[0].day
         load: dict[tuple[str, int, int], list[str]] = {}
         for ride in view.transport:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from api.http.jobs import Job
 from ledger.store import Ledger
-from ledger.uploads import store_term, uploaded_terms
+from ledger.uploads import uploaded_terms
 from models import Schedule, Term, parse_schedule, parse_term
 from models.errors import ContractError, Problem
 from models.spreadsheet import read_term_workbook
@@ -39,12 +39,6 @@ def read_upload(filename: str, raw: bytes) -> Term:
     except ValueError as exc:
         raise ContractError(filename or "term", [Problem("", f"not JSON ({exc})")]) from None
     return parse_term(data, source=filename or "term")
-
-
-def store(ledger: Ledger, term: Term, name: str, token_id: int) -> int:
-    """Keep a checked term; its id. Kept for ``benchmarks/desk_bench.py``: new code calls
-    :func:`ledger.uploads.store_term`."""
-    return store_term(ledger, term, name, token_id).id
 
 
 def listed(ledger: Ledger, limit: int = 20) -> list[TermRow]:
