@@ -36,6 +36,18 @@ def unavailability(term: Term, gt: GroupType, p: Participant, runs: dict[str, li
     )
 
 
+def no_companions(gt: GroupType, p: Participant) -> str:
+    """Why ``p`` can never be in a section of ``gt`` with enough others (see ``TypeData.alone``)."""
+    who = f"{p.program} requesters" if gt.single_program else "requesters"
+    cap = gt.max_high_acuity
+    acuity = f", at most {cap} of them high-acuity," if cap is not None else ""
+    one = f"; {gt.label} sections hold one program" if gt.single_program else ""
+    return (
+        f"at no time {p.id} can come are {gt.min_size} {who}{acuity} free together to make a "
+        f"section{one}"
+    )
+
+
 def type_blockers(prep: Prepared, data: TypeData) -> list[str]:
     """Why no section of the type can run at all (empty when one could)."""
     term, gt, name = prep.term, data.group_type, data.group_type.label

@@ -115,6 +115,7 @@ def restrict(prep: Prepared, plan: Plan, free: Collection[Slot], grid: WeekGrid)
             vehicles=compatible(data.vehicles, busy_vehicle, data, True),
             slots=data.slots,
             modelled=tuple(sorted(i for t, i in free if t == type_id)),
+            alone=data.alone,
         )
     inside = {pid for data in types_out.values() for pid in data.members}
     fixed.rider_days = {key: span for key, span in fixed.rider_days.items() if key[0] in inside}

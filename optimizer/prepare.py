@@ -42,6 +42,9 @@ class TypeData:
     vehicles: dict[str, frozenset[int]] = field(default_factory=dict)
     slots: int = 0
     """Section slots of the type: at most ``max_sections``, at most requesters // min_size."""
+    alone: frozenset[str] = frozenset()
+    """Requesters free at some meeting time, but never with enough others who may share a
+    section with them (their program in a single-program type, the acuity cap)."""
     modelled: tuple[int, ...] | None = None
     """The slot indices a model decides (None: all); a neighbourhood frees only some."""
 
@@ -178,6 +181,7 @@ def _prepare_type(
                 k for k, pat in enumerate(patterns) if participant_fits(p, pat, travel, runs)
             )
         members[p.id] = by_availability[key]
+    members, alone = _with_companions(gt, members, {p.id: p for p in requesters}, len(patterns))
     staff = {
         s.id: frozenset(k for k, pat in enumerate(patterns) if fits(s.available, pat, travel))
         for s in term.staff
@@ -222,7 +226,49 @@ def _prepare_type(
         staff=keep(staff),
         rooms=keep(rooms),
         vehicles=keep(vehicles),
+        alone=alone,
     )
     if data.patterns:
         data.slots = min(gt.max_sections, len(data.members) // gt.min_size)
     return data
+
+
+def _with_companions(
+    gt: GroupType, members: dict[str, frozenset[int]], people: dict[str, Participant], n: int
+) -> tuple[dict[str, frozenset[int]], frozenset[str]]:
+    """Each member's patterns at which a section could form around them: ``min_size``
+    requesters free then who may share a section — of the member's program in a
+    ``single_program`` type, and at most ``max_high_acuity`` of them high-acuity (H1, H8, H9).
+    Members this leaves with no pattern (though enough requesters of any kind share one of
+    theirs) are dropped and returned apart."""
+    everyone = [0] * n
+    for ks in members.values():
+        for k in ks:
+            everyone[k] += 1
+    groups: dict[str | None, list[str]] = {}
+    for pid in members:
+        groups.setdefault(people[pid].program if gt.single_program else None, []).append(pid)
+    cap = gt.max_high_acuity
+    out: dict[str, frozenset[int]] = {}
+    alone: set[str] = set()
+    for pids in groups.values():
+        low = [0] * n
+        high = [0] * n
+        for pid in pids:
+            counts = high if people[pid].acuity == "high" else low
+            for k in members[pid]:
+                counts[k] += 1
+        formable = {
+            k
+            for k in range(n)
+            if low[k] + (high[k] if cap is None else min(high[k], cap)) >= gt.min_size
+        }
+        for pid in pids:
+            kept = members[pid] & formable
+            if kept:
+                out[pid] = frozenset(kept)
+            elif any(everyone[k] >= gt.min_size for k in members[pid]):
+                alone.add(pid)
+            else:  # too few requesters at all: the usable-pattern pruning says so
+                out[pid] = members[pid]
+    return out, frozenset(alone)

@@ -12,7 +12,7 @@ from models.common import DAY_NAMES, format_time
 from models.schedule import Schedule, Section, WaitlistEntry
 from models.term import PRIORITIES, GroupType, Participant, Term
 from models.validation import ScheduleIndex, Violation, join_violations, schedule_index
-from optimizer.diagnose import type_blockers, unavailability
+from optimizer.diagnose import no_companions, type_blockers, unavailability
 from optimizer.eligibility import ineligibility
 from optimizer.prepare import Prepared
 
@@ -64,6 +64,8 @@ def _reasons(
     if not_allowed:
         return not_allowed
     data = prep.types[gt.id]
+    if p.id in data.alone:
+        return [no_companions(gt, p)]
     out = [] if p.id in data.members else [unavailability(term, gt, p, prep.runs_by_day)]
     if not sections:
         blockers = type_blockers(prep, data)

@@ -314,9 +314,31 @@ def test_h9_single_program() -> None:
     doc = tiny_term(participants=people, group_types=[group_type(single_program=True)])
     s = solved(doc)
     assert placed(s) == {("P1", "grp"), ("P2", "grp")}
-    assert "single-program PHP" in reasons(s, "P3")
+    assert reasons(s, "P3") == (
+        "at no time P3 can come are 2 IOP requesters free together to make a section; "
+        "Grp sections hold one program"
+    )
+    # P3 can never have company, so the data bound leaves them out: the plan is proven best.
+    assert (s.bound, s.status.value) == (200, "OPTIMAL")
     doc["group_types"][0]["single_program"] = False
     assert solved(doc).score == 300
+
+
+def test_h9_second_program_section() -> None:
+    # Two IOP requesters can make their own section when a second one is allowed.
+    people = [participant(f"P{i}", program="PHP" if i < 3 else "IOP") for i in range(1, 5)]
+    grp = group_type(single_program=True, max_sections=2)
+    s = solved(tiny_term(participants=people, group_types=[grp]))
+    assert s.score == 400 and sorted(len(x.participants) for x in s.sections) == [2, 2]
+
+
+def test_h8_cap_leaves_no_section_to_form() -> None:
+    # Three high-acuity requesters and one section cap of 1: no two may meet together.
+    people = [participant(pid, acuity="high") for pid in ids(3)]
+    doc = tiny_term(participants=people, group_types=[group_type(max_high_acuity=1)])
+    s = solved(doc)
+    assert (s.score, s.bound, s.status.value) == (0, 0, "OPTIMAL")
+    assert "at most 1 of them high-acuity" in reasons(s, "P1")
 
 
 # H10 keep-apart -----------------------------------------------------------------------------
