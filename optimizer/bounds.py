@@ -22,13 +22,19 @@ def seat_capacity(prep: Prepared, data: TypeData) -> int:
     return min(gt.max_size, max(places, default=0))
 
 
-def capacity_bound(prep: Prepared) -> int:
-    """Σ over types of the weights of the requests its sections could seat at most."""
-    total = 0
-    for data in prep.types.values():
+def type_bounds(prep: Prepared) -> dict[str, int]:
+    """Per type, the weight of the heaviest requests its sections could seat at most."""
+    out: dict[str, int] = {}
+    for type_id, data in prep.types.items():
         if not data.patterns or data.slots == 0:
+            out[type_id] = 0
             continue
         seats = data.slots * seat_capacity(prep, data)
-        weights = sorted((prep.weight[pid, data.id] for pid in data.members), reverse=True)
-        total += sum(weights[:seats])
-    return total
+        weights = sorted((prep.weight[pid, type_id] for pid in data.members), reverse=True)
+        out[type_id] = sum(weights[:seats])
+    return out
+
+
+def capacity_bound(prep: Prepared) -> int:
+    """Σ over types of the weights of the requests its sections could seat at most."""
+    return sum(type_bounds(prep).values())

@@ -1,12 +1,13 @@
 """Large-neighbourhood search: improve a plan a few group types at a time.
 
-Each round frees a handful of section slots — some of a group type where requests wait (one
-unused slot among them, so a section may open), then the sections its waiting requesters hold in
+Each round frees a handful of section slots — some of a group type that could seat more weight
+(drawn by its data bound minus what it seats now; one unused slot among them, so a section may
+open), then the sections its waiting requesters hold in
 other types, since moving a person means moving their other groups — solves that neighbourhood
 exactly with the same CP-SAT rules for a few seconds (:mod:`optimizer.neighbourhood`), and keeps
 the result when the score rises. Neighbourhoods grow while they solve to optimality and shrink
-when they time out. It scales to terms whose whole
-model would be too big to build, and needs no model of the whole term.
+when they time out. It scales to terms whose whole model would be too big to build, and needs
+no model of the whole term.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from optimizer.bounds import type_bounds
 from optimizer.cpsat.model import CpsatScheduler, Progress
 from optimizer.cpsat.variables import Slot
 from optimizer.neighbourhood import merge, plan_identity, restrict
@@ -55,8 +57,9 @@ def improve(
     started = time.monotonic()
     types = [t for t, data in prep.types.items() if data.slots > 0]
     stable = bool(ident.previous or ident.current)
+    ceiling = type_bounds(prep)
     while types and deadline - time.monotonic() > 1.0 and (bound is None or score < bound):
-        free = _pick(prep, plan, size, rng, types)
+        free = _pick(prep, plan, size, rng, types, ceiling)
         hood = restrict(prep, plan, free, grid)
         before = hood.hint.score(prep)
         limit = min(ROUND_SECONDS, deadline - time.monotonic())
@@ -83,12 +86,24 @@ def improve(
     return plan, stats
 
 
-def _pick(prep: Prepared, plan: Plan, size: int, rng: random.Random, types: list[str]) -> set[Slot]:
-    """About ``size`` slots: some of a type where weight waits (an unused slot among them, so
-    a section can open), then the sections its waiting requesters sit in elsewhere."""
+def _pick(
+    prep: Prepared,
+    plan: Plan,
+    size: int,
+    rng: random.Random,
+    types: list[str],
+    ceiling: dict[str, int],
+) -> set[Slot]:
+    """About ``size`` slots: some of a type that could seat more weight (drawn by how far it
+    is below its ``ceiling``; an unused slot among them, so a section can open), then the
+    sections its waiting requesters sit in elsewhere."""
     placed = plan.placed()
     waiting = {t: [pid for pid in prep.types[t].members if (pid, t) not in placed] for t in types}
-    weights = [1 + sum(prep.weight[pid, t] for pid in waiting[t]) for t in types]
+    seated = {
+        t: sum(prep.weight[pid, t] for pid in prep.types[t].members if (pid, t) in placed)
+        for t in types
+    }
+    weights = [1 + ceiling[t] - seated[t] for t in types]
     focus = rng.choices(types, weights=weights)[0]
     own = [(focus, i) for i in range(prep.types[focus].slots)]
     used = [slot for slot in own if slot in plan.slots]
