@@ -40,10 +40,10 @@ def no_companions(gt: GroupType, p: Participant) -> str:
     """Why ``p`` can never be in a section of ``gt`` with enough others (see ``TypeData.alone``)."""
     who = f"{p.program} requesters" if gt.single_program else "requesters"
     cap = gt.max_high_acuity
-    acuity = f", at most {cap} of them high-acuity," if cap is not None else ""
+    acuity = f" (at most {cap} of them high-acuity)" if cap is not None else ""
     one = f"; {gt.label} sections hold one program" if gt.single_program else ""
     return (
-        f"at no time {p.id} can come are {gt.min_size} {who}{acuity} free together to make a "
+        f"no time that suits {p.id} has {gt.min_size} {who} free together{acuity} to make a "
         f"section{one}"
     )
 

@@ -315,7 +315,7 @@ def test_h9_single_program() -> None:
     s = solved(doc)
     assert placed(s) == {("P1", "grp"), ("P2", "grp")}
     assert reasons(s, "P3") == (
-        "at no time P3 can come are 2 IOP requesters free together to make a section; "
+        "no time that suits P3 has 2 IOP requesters free together to make a section; "
         "Grp sections hold one program"
     )
     # P3 can never have company, so the data bound leaves them out: the plan is proven best.
