@@ -392,17 +392,7 @@ def _request(
     gt = planner.types.get(x.group_type)
     if x.cancelled_makeup is not None or row is None or person is None or gt is None:
         return planner.request(x.participant, x.session_id)
-    missed = MissedRef(
-        row.id,
-        row.section,
-        row.group_type,
-        row.date,
-        row.start,
-        row.end,
-        row.room,
-        tuple(row.staff),
-        True,
-    )
+    missed = MissedRef.of(row, cancelled=True)
     return MakeupRequest(person, missed, gt)
 
 

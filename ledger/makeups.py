@@ -213,6 +213,21 @@ class MissedRef:
     staff: tuple[str, ...]
     cancelled: bool
 
+    @classmethod
+    def of(cls, row: Any, cancelled: bool) -> MissedRef:
+        """From a dated-session row (a ``DatedSession`` or a row selecting its columns)."""
+        return cls(
+            row.id,
+            row.section,
+            row.group_type,
+            row.date,
+            row.start,
+            row.end,
+            row.room,
+            tuple(row.staff),
+            cancelled,
+        )
+
     def label(self) -> str:
         return (
             f"session {self.session_id} ({self.section} {self.date} "
@@ -357,17 +372,7 @@ class MakeupPlanner:
             )
             is not None
         )
-        missed = MissedRef(
-            row.id,
-            row.section,
-            row.group_type,
-            row.date,
-            row.start,
-            row.end,
-            row.room,
-            tuple(row.staff),
-            cancelled,
-        )
+        missed = MissedRef.of(row, cancelled)
         if not on_roster(self.s, row, participant):
             raise MakeupError(
                 f"{participant} was not on the roster of {missed.label()}: nothing to make up"
