@@ -1,9 +1,11 @@
 """Property tests: hypothesis builds random small clinics; every solve must pass the validator,
-state a score no higher than its proven bound, and waitlist every unplaced request."""
+state a score no higher than its proven bound, and waitlist every unplaced request; and the
+preparation's pruning of requesters who can never have company must never lower the optimum."""
 
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -188,3 +190,23 @@ def test_every_greedy_plan_passes_the_validator(doc: dict[str, Any]) -> None:
     ident = build_identity(prep, None)
     schedule = to_schedule(prep, ident, greedy_plan(prep), Status.FEASIBLE, None, 0.0)
     assert validate_schedule(term, schedule) == []
+
+
+def _no_company_pruning(
+    gt: Any, members: dict[str, frozenset[int]], people: Any, n: int
+) -> tuple[dict[str, frozenset[int]], frozenset[str]]:
+    return members, frozenset()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=terms())
+def test_company_pruning_is_exact(doc: dict[str, Any]) -> None:
+    """Leaving out requesters who can never have company never lowers the optimum."""
+    term = parse_term(doc)
+    options = SolveOptions(time_limit=5, workers=1, seed=1, secondary=False)
+    pruned = solve(term, options).schedule
+    with patch("optimizer.prepare._with_companions", _no_company_pruning):
+        whole = solve(term, options).schedule
+    if pruned.status == Status.OPTIMAL:  # nothing the pruning left out could score more
+        assert whole.score <= pruned.score
+    assert pruned.score <= (whole.bound if whole.bound is not None else pruned.score)
