@@ -92,12 +92,23 @@ def type_blockers(prep: Prepared, data: TypeData) -> list[str]:
 
 
 def term_warnings(prep: Prepared) -> list[str]:
-    """Group types that cannot run, before any solve."""
-    return [
+    """Before any solve: group types that cannot run, and requesters who can never have enough
+    company for a section of a type (its program rule or acuity cap)."""
+    out = [
         f"{data.group_type.label}: {reason}"
         for data in prep.types.values()
         for reason in type_blockers(prep, data)
     ]
+    for data in prep.types.values():
+        if data.alone:
+            ids = sorted(data.alone)
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            out.append(
+                f"{data.group_type.label}: {len(ids)} requester(s) are never free with enough "
+                f"others who may share a section (sections need {data.group_type.min_size}): "
+                f"{shown}"
+            )
+    return out
 
 
 def infeasibility(prep: Prepared) -> list[str]:

@@ -9,6 +9,10 @@ from __future__ import annotations
 from helpers import group_type, participant, tiny_term, van, window
 from solving import placed, reasons, solved
 
+from models import parse_term
+from optimizer.diagnose import term_warnings
+from optimizer.prepare import prepare
+
 MON_9_10 = [window("mon", "09:00", "10:00")]
 
 
@@ -322,6 +326,18 @@ def test_h9_single_program() -> None:
     assert (s.bound, s.status.value) == (200, "OPTIMAL")
     doc["group_types"][0]["single_program"] = False
     assert solved(doc).score == 300
+
+
+def test_h9_lone_program_is_warned_before_solving() -> None:
+    people = [participant("P1", program="PHP"), participant("P2", program="PHP")]
+    people.append(participant("P3", program="IOP"))
+    doc = tiny_term(participants=people, group_types=[group_type(single_program=True)])
+    assert term_warnings(prepare(parse_term(doc))) == [
+        "Grp: 1 requester(s) are never free with enough others who may share a section "
+        "(sections need 2): P3"
+    ]
+    doc["group_types"][0]["single_program"] = False
+    assert term_warnings(prepare(parse_term(doc))) == []
 
 
 def test_h9_second_program_section() -> None:
