@@ -42,6 +42,7 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
     term = json.loads((EXAMPLES / "demo_clinic.json").read_text())
     run["term"] = term
     term_id = _ok(client.post("/v1/terms", json=term, headers=director), 201)["id"]
+    run["warnings"] = _ok(client.get(f"/v1/terms/{term_id}/warnings", headers=desk))
 
     job = _ok(
         client.post(f"/v1/terms/{term_id}/solves", json={"time_limit": 4}, headers=director), 202
@@ -150,6 +151,21 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
             for row in s.scalars(select(AccessLog).order_by(AccessLog.id))
         ]
     return run
+
+
+def test_warnings_name_who_can_never_have_company(term_run: dict[str, Any]) -> None:
+    # P0013 is the demo's one RES requester of the single-program trauma group.
+    assert term_run["warnings"]["warnings"] == [
+        "Trauma Recovery Through Occupation: 1 requester(s) are never free with enough others "
+        "who may share a section (sections need 3): P0013"
+    ]
+    ledger = term_run["app"].state.ledger
+    term_run["app"].state.access_log.flush()
+    with ledger.read() as s:
+        row = s.scalars(
+            select(AccessLog).where(AccessLog.route == "/v1/terms/{term_id}/warnings")
+        ).one()
+    assert row.participants == ["P0013"] and row.role == "scheduler"
 
 
 def test_the_solve_ran_as_a_job_with_live_progress(term_run: dict[str, Any]) -> None:

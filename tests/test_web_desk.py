@@ -316,10 +316,14 @@ def test_director_is_told_why_a_term_cannot_be_solved(tmp_path):
     doc["staff"][0]["role"] = "PEER"  # no one may lead the group
     with desk_client(tmp_path / "fresh.sqlite") as (app, client):
         csrf = login(client, token_for(app, "director"))
-        client.post(
+        uploaded = client.post(
             "/director/terms",
             data={"csrf": csrf},
             files={"term_file": ("peer.json", json.dumps(doc), "application/json")},
+        )
+        assert "flash-warning" in uploaded.text
+        assert "Before solving: Grp: Grp needs 1 leader(s) of role OT, OTA" in text_of(
+            uploaded.text
         )
         refused = client.post("/director/solves", data={"csrf": csrf, "term_id": 1})
         shown = text_of(refused.text)

@@ -48,6 +48,13 @@ class TermSummary(BaseModel):
     created_at: Utc
 
 
+class TermWarnings(BaseModel):
+    warnings: list[str] = Field(
+        description="Before solving: group types that cannot run, and requesters who are never "
+        "free with enough others who may share a section (program rule, acuity cap)"
+    )
+
+
 class ViolationDoc(BaseModel):
     rule: str = Field(description="H1-H11, SHAPE, SCORE or WAITLIST")
     subject: str

@@ -18,6 +18,8 @@ from ledger.state import RefusedError
 from ledger.uploads import store_term, uploaded_term
 from models.diff import schedule_diff
 from models.errors import ContractError
+from optimizer.diagnose import term_warnings
+from optimizer.prepare import prepare
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,11 +70,15 @@ async def upload_term(
         return done(request, "/director", f"{name} was not accepted: {exc}", "error")
     term_id = store_term(desk.ledger, term, name, desk.principal.token_id).id
     log_access(request, [p.id for p in term.participants])
+    found = term_warnings(prepare(term))
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    before = f" Before solving: {'; '.join(found[:3])}{more}." if found else ""
     return done(
         request,
         "/director",
         f"Term {term_id} ({name}): {len(term.participants)} participants, "
-        f"{len(term.group_types)} group types. Start a solve below.",
+        f"{len(term.group_types)} group types.{before} Start a solve below.",
+        "warning" if found else "ok",
     )
 
 

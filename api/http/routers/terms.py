@@ -12,12 +12,14 @@ from api.http.access import audited, touch
 from api.http.auth import Principal, require
 from api.http.deps import V1, IdPath, LedgerDep
 from api.http.problems import not_found
-from api.http.schemas import ScheduleCheck, TermSummary, ViolationDoc
+from api.http.schemas import ScheduleCheck, TermSummary, TermWarnings, ViolationDoc
 from ledger.schema import UploadedTerm
 from ledger.store import Ledger
 from ledger.uploads import store_term, uploaded_term, uploaded_terms
 from models import Schedule, Term, document, parse_schedule, parse_term
 from models.validation import recompute_score, validate_schedule
+from optimizer.diagnose import term_warnings
+from optimizer.prepare import prepare
 
 router = APIRouter(prefix=V1 + "/terms", tags=["terms"], dependencies=[Depends(audited)])
 Reader = Annotated[Principal, Depends(require("terms:read"))]
@@ -74,6 +76,16 @@ def read(request: Request, term_id: IdPath, ledger: LedgerDep, _: Reader) -> Ter
     term = load_uploaded(ledger, term_id)
     touch(request, [p.id for p in term.participants])
     return term
+
+
+@router.get("/{term_id}/warnings", response_model=TermWarnings)
+def warnings(request: Request, term_id: IdPath, ledger: LedgerDep, _: Reader) -> TermWarnings:
+    """What stands in the way before a solve: group types that cannot run, and requesters who
+    are never free with enough others who may share a section (the same lines the command line
+    prints before solving)."""
+    prep = prepare(load_uploaded(ledger, term_id))
+    touch(request, [pid for data in prep.types.values() for pid in data.alone])
+    return TermWarnings(warnings=term_warnings(prep))
 
 
 @router.post("/{term_id}/validate-schedule", response_model=ScheduleCheck)
