@@ -114,6 +114,21 @@ class DatedSession(Created, Base):
     cancellation: Mapped[SessionCancellation | None] = relationship(uselist=False)
 
 
+SESSION_COLUMNS = (
+    DatedSession.id,
+    DatedSession.section,
+    DatedSession.group_type,
+    DatedSession.date,
+    DatedSession.start,
+    DatedSession.end,
+    DatedSession.room,
+    DatedSession.vehicle,
+    DatedSession.staff,
+    DatedSession.kind,
+)
+"""What readers of dated sessions select (the day cache, the event feeds)."""
+
+
 class SessionCancellation(Created, Base):
     __tablename__ = "session_cancellations"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.schema import (
+    SESSION_COLUMNS,
     Closure,
     DatedSession,
     Enrollment,
@@ -349,16 +350,7 @@ class Days:
             session.connection()
             .execute(
                 select(
-                    DatedSession.id,
-                    DatedSession.section,
-                    DatedSession.group_type,
-                    DatedSession.date,
-                    DatedSession.start,
-                    DatedSession.end,
-                    DatedSession.room,
-                    DatedSession.vehicle,
-                    DatedSession.staff,
-                    DatedSession.kind,
+                    *SESSION_COLUMNS,
                     SessionCancellation.id.label("cancellation_id"),
                 )
                 .outerjoin(SessionCancellation, SessionCancellation.session_id == DatedSession.id)

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.schema import (
+    SESSION_COLUMNS,
     Closure,
     DatedSession,
     Enrollment,
@@ -122,16 +123,7 @@ class LedgerEvents:
         self.by_section: dict[str, list[Any]] = defaultdict(list)
         for row in s.execute(
             select(
-                DatedSession.id,
-                DatedSession.section,
-                DatedSession.group_type,
-                DatedSession.date,
-                DatedSession.start,
-                DatedSession.end,
-                DatedSession.room,
-                DatedSession.vehicle,
-                DatedSession.staff,
-                DatedSession.kind,
+                *SESSION_COLUMNS,
                 DatedSession.created_at,
                 ScheduleVersion.number.label("version"),
                 SessionCancellation.created_at.label("cancelled_at"),
