@@ -130,7 +130,7 @@ def _solve_and_check(
 ):
     previous = load_schedule(previous_path, term) if previous_path else None
     for warning in term_warnings(prepare(term)):
-        err.print(f"[yellow]warning[/] {warning}", highlight=False)
+        err.print(f"[yellow]warning[/] {warning.message}", highlight=False)
     with ProgressLine(err, enabled=not quiet and not options.log) as progress:
         result = solve(term, options, previous=previous, progress=progress)
     if result.violations:

@@ -6,8 +6,11 @@ participant ids appear in the sentences.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from models.term import GroupType, Participant, Term
 from optimizer.eligibility import listing
+from optimizer.own_time import fitting_sets
 from optimizer.patterns import candidate_patterns
 from optimizer.prepare import Prepared, RunRef, TypeData, participant_fits
 
@@ -91,11 +94,20 @@ def type_blockers(prep: Prepared, data: TypeData) -> list[str]:
     return out
 
 
-def term_warnings(prep: Prepared) -> list[str]:
-    """Before any solve: group types that cannot run, and requesters who can never have enough
-    company for a section of a type (its program rule or acuity cap)."""
+@dataclass(frozen=True)
+class TermWarning:
+    """One thing that stands in the way before a solve, and the participants it names."""
+
+    message: str
+    participants: tuple[str, ...] = ()
+
+
+def term_warnings(prep: Prepared) -> list[TermWarning]:
+    """Before any solve: group types that cannot run, requesters who can never have enough
+    company for a section of a type (its program rule or acuity cap), and participants whose
+    week cannot hold all their groups at once."""
     out = [
-        f"{data.group_type.label}: {reason}"
+        TermWarning(f"{data.group_type.label}: {reason}")
         for data in prep.types.values()
         for reason in type_blockers(prep, data)
     ]
@@ -103,12 +115,27 @@ def term_warnings(prep: Prepared) -> list[str]:
         if data.alone:
             ids = sorted(data.alone)
             shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-            out.append(
+            message = (
                 f"{data.group_type.label}: {len(ids)} requester(s) are never free with enough "
                 f"others who may share a section (sections need {data.group_type.min_size}): "
                 f"{shown}"
             )
+            out.append(TermWarning(message, tuple(ids)))
+    for pid, sets in sorted(fitting_sets(prep).items()):
+        out.append(TermWarning(own_time_conflict(prep, pid, sets), (pid,)))
     return out
+
+
+def own_time_conflict(prep: Prepared, pid: str, sets: list[frozenset[str]]) -> str:
+    """Why ``pid`` can never hold every group they requested: the sets that do fit together."""
+    label = {t: data.group_type.label for t, data in prep.types.items()}
+    asked = {t for t, data in prep.types.items() if pid in data.members and data.slots}
+    options = ["[" + " + ".join(label[t] for t in sorted(s)) + "]" for s in sets]
+    shown = " or ".join(options[:3]) + (f" or {len(options) - 3} more" if len(options) > 3 else "")
+    return (
+        f"{pid}: at the times their groups could meet, their available hours cannot hold all "
+        f"{len(asked)} of them; the most that fit together: {shown}"
+    )
 
 
 def infeasibility(prep: Prepared) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from models.schedule import Schedule, SecondaryAims, Section, Status
 from models.term import Term
 from models.validation import Violation, validate_schedule
-from optimizer.bounds import capacity_bound
+from optimizer.bounds import data_bound
 from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
 from optimizer.greedy import greedy_plan
 from optimizer.lns import LnsStats, improve
@@ -68,7 +68,7 @@ def solve(
     start = previous_plan(prep, ident) if previous is not None else None
     plan = canonical(greedy_plan(prep, start), ident, prep)
     first_valid = time.monotonic() - started
-    bound = capacity_bound(prep)
+    bound = data_bound(prep)
     progress = _capped(progress, bound)
     if progress is not None:  # the first valid schedule is the first point of the curve
         progress("score", plan.score(prep), bound, first_valid)

@@ -1,12 +1,16 @@
-"""The data bound: per type, the heaviest requests its sections could seat, and never less
-than what a valid schedule places there."""
+"""The data bound: per type, the heaviest requests its sections could seat; per participant,
+the groups their own week can hold together; and never less than what a valid schedule
+places."""
 
 from __future__ import annotations
 
-from helpers import group_type, participant, tiny_term
+from helpers import group_type, participant, tiny_term, window
+from solving import solved
 
 from models import Schedule, Term, parse_term
-from optimizer.bounds import capacity_bound, type_bounds
+from optimizer.bounds import capacity_bound, data_bound, type_bounds
+from optimizer.diagnose import term_warnings
+from optimizer.own_time import fits_together, fitting_sets
 from optimizer.prepare import prepare
 
 
@@ -31,3 +35,41 @@ def test_demo_schedule_stays_under_every_type_bound(demo: tuple[Term, Schedule])
             seated[section.group_type] = seated.get(section.group_type, 0) + weight
     assert seated and all(seated[t] <= bounds[t] for t in seated)
     assert schedule.score <= capacity_bound(prep) == sum(bounds.values())
+
+
+def _two_groups(p3_hours: list[dict[str, str]]) -> dict[str, object]:
+    """Groups ``a`` and ``b`` (an hour each, one section each); P1, P2 free all week and P3
+    free ``p3_hours``, all three requiring both."""
+    both = [{"group_type": t, "priority": "required"} for t in ("a", "b")]
+    people = [participant(pid, requests=both) for pid in ("P1", "P2")]
+    people.append(participant("P3", requests=both, available=p3_hours))
+    return tiny_term(participants=people, group_types=[group_type("a"), group_type("b")])
+
+
+def test_a_week_that_holds_one_of_two_groups_lowers_the_bound() -> None:
+    # P3 is free for one hour: both groups fit their sections there, but not both for P3.
+    doc = _two_groups([window("mon", "09:00", "10:00")])
+    prep = prepare(parse_term(doc))
+    assert fitting_sets(prep) == {"P3": [frozenset({"a"}), frozenset({"b"})]}
+    assert (capacity_bound(prep), data_bound(prep)) == (600, 500)
+    assert [w.message for w in term_warnings(prep)] == [
+        "P3: at the times their groups could meet, their available hours cannot hold all 2 of "
+        "them; the most that fit together: [A] or [B]"
+    ]
+    s = solved(doc)
+    assert (s.score, s.bound, s.status.value) == (500, 500, "OPTIMAL")
+
+
+def test_a_week_that_holds_both_groups_changes_nothing() -> None:
+    doc = _two_groups([window("mon", "09:00", "11:00")])
+    prep = prepare(parse_term(doc))
+    assert fitting_sets(prep) == {}
+    assert data_bound(prep) == capacity_bound(prep) == 600
+    assert [w.message for w in term_warnings(prep)] == []
+
+
+def test_fit_search_out_of_budget_counts_as_fitting() -> None:
+    # Three requests wanting the same hour never fit; with no budget left the answer is the
+    # safe one (fits), which can only make the bound weaker, never wrong.
+    assert not fits_together([[1], [1, 2], [2]])
+    assert fits_together([[1], [1, 2], [2]], budget=1)

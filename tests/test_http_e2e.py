@@ -154,18 +154,23 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
 
 
 def test_warnings_name_who_can_never_have_company(term_run: dict[str, Any]) -> None:
-    # P0013 is the demo's one RES requester of the single-program trauma group.
-    assert term_run["warnings"]["warnings"] == [
+    # P0013 is the demo's one RES requester of the single-program trauma group; four others
+    # asked for more groups than their hours can hold at the times those groups could meet.
+    found = term_run["warnings"]["warnings"]
+    assert found[0] == (
         "Trauma Recovery Through Occupation: 1 requester(s) are never free with enough others "
         "who may share a section (sections need 3): P0013"
-    ]
+    )
+    assert [w.split(":")[0] for w in found[1:]] == ["P0019", "P0027", "P0096", "P0108"]
+    assert "the most that fit together: [ADL Skills: Cooking] or [Creative Expression" in found[3]
     ledger = term_run["app"].state.ledger
     term_run["app"].state.access_log.flush()
     with ledger.read() as s:
         row = s.scalars(
             select(AccessLog).where(AccessLog.route == "/v1/terms/{term_id}/warnings")
         ).one()
-    assert row.participants == ["P0013"] and row.role == "scheduler"
+    assert row.participants == ["P0013", "P0019", "P0027", "P0096", "P0108"]
+    assert row.role == "scheduler"
 
 
 def test_the_solve_ran_as_a_job_with_live_progress(term_run: dict[str, Any]) -> None:

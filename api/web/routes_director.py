@@ -70,7 +70,7 @@ async def upload_term(
         return done(request, "/director", f"{name} was not accepted: {exc}", "error")
     term_id = store_term(desk.ledger, term, name, desk.principal.token_id).id
     log_access(request, [p.id for p in term.participants])
-    found = term_warnings(prepare(term))
+    found = [w.message for w in term_warnings(prepare(term))]
     more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
     before = f" Before solving: {'; '.join(found[:3])}{more}." if found else ""
     return done(

@@ -80,12 +80,12 @@ def read(request: Request, term_id: IdPath, ledger: LedgerDep, _: Reader) -> Ter
 
 @router.get("/{term_id}/warnings", response_model=TermWarnings)
 def warnings(request: Request, term_id: IdPath, ledger: LedgerDep, _: Reader) -> TermWarnings:
-    """What stands in the way before a solve: group types that cannot run, and requesters who
-    are never free with enough others who may share a section (the same lines the command line
-    prints before solving)."""
-    prep = prepare(load_uploaded(ledger, term_id))
-    touch(request, [pid for data in prep.types.values() for pid in data.alone])
-    return TermWarnings(warnings=term_warnings(prep))
+    """What stands in the way before a solve: group types that cannot run, requesters who are
+    never free with enough others who may share a section, and participants whose week cannot
+    hold all their groups (the same lines the command line prints before solving)."""
+    found = term_warnings(prepare(load_uploaded(ledger, term_id)))
+    touch(request, sorted({pid for w in found for pid in w.participants}))
+    return TermWarnings(warnings=[w.message for w in found])
 
 
 @router.post("/{term_id}/validate-schedule", response_model=ScheduleCheck)
