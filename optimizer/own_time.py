@@ -14,11 +14,24 @@ from itertools import combinations
 from optimizer.prepare import Prepared
 from optimizer.weekmask import WeekGrid
 
-MAX_REQUESTS = 12
+MAX_REQUESTS = 10
 """Participants with more modelled requests than this are not examined (2^n subsets); they
 count as fitting everything, which keeps every use of the answer valid, only less sharp."""
-SEARCH_BUDGET = 20_000
-"""Pattern choices tried per set before it is counted as fitting (again: valid, less sharp)."""
+TERM_BUDGET = 2_000_000
+"""Pattern choices tried over the whole term (about a second of Python); once spent, the
+participants not yet examined count as fitting everything (again: valid, less sharp)."""
+
+
+class Budget:
+    """Search steps left; shared by every fit test of one term."""
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def spend(self) -> bool:
+        """Take one step; False once none is left."""
+        self.left -= 1
+        return self.left >= 0
 
 
 def requested_masks(prep: Prepared) -> dict[str, dict[str, list[int]]]:
@@ -35,19 +48,21 @@ def requested_masks(prep: Prepared) -> dict[str, dict[str, list[int]]]:
     return out
 
 
-def fits_together(masks: list[list[int]], budget: int = SEARCH_BUDGET) -> bool:
-    """True when one mask per list can be chosen with no two overlapping (or the search ran
-    out of ``budget`` before deciding)."""
+class BudgetSpentError(Exception):
+    """The term's search budget ran out before a fit test was decided."""
+
+
+def fits_together(masks: list[list[int]], budget: Budget) -> bool:
+    """True when one mask per list can be chosen with no two overlapping; raises
+    :class:`BudgetSpentError` when ``budget`` runs out first."""
     order = sorted(masks, key=len)
-    left = [budget]
 
     def place(i: int, busy: int) -> bool:
         if i == len(order):
             return True
         for mask in order[i]:
-            left[0] -= 1
-            if left[0] < 0:
-                return True
+            if not budget.spend():
+                raise BudgetSpentError
             if not mask & busy and place(i + 1, busy | mask):
                 return True
         return False
@@ -55,23 +70,34 @@ def fits_together(masks: list[list[int]], budget: int = SEARCH_BUDGET) -> bool:
     return place(0, 0)
 
 
-def fitting_sets(prep: Prepared) -> dict[str, list[frozenset[str]]]:
+def fitting_sets(prep: Prepared, steps: int = TERM_BUDGET) -> dict[str, list[frozenset[str]]]:
     """Participant → the maximal sets of their requested types their week can hold together,
-    for every participant who cannot hold all of them (the others are left out)."""
+    for every participant found unable to hold all of them (the others are left out)."""
+    budget = Budget(steps)
     out: dict[str, list[frozenset[str]]] = {}
-    for pid, by_type in requested_masks(prep).items():
-        types = sorted(by_type)
-        if len(types) < 2 or len(types) > MAX_REQUESTS:
+    for pid, by_type in sorted(requested_masks(prep).items()):
+        if not 2 <= len(by_type) <= MAX_REQUESTS:
             continue
-        if fits_together([by_type[t] for t in types]):
-            continue
-        maximal: list[frozenset[str]] = []
-        for size in range(len(types) - 1, 0, -1):
-            for chosen in combinations(types, size):
-                candidate = frozenset(chosen)
-                if any(candidate <= known for known in maximal):
-                    continue
-                if fits_together([by_type[t] for t in chosen]):
-                    maximal.append(candidate)
-        out[pid] = maximal
+        try:
+            found = _maximal_sets(by_type, budget)
+        except BudgetSpentError:
+            break
+        if found is not None:
+            out[pid] = found
     return out
+
+
+def _maximal_sets(by_type: dict[str, list[int]], budget: Budget) -> list[frozenset[str]] | None:
+    """The maximal sets of types that fit together; None when all of them do."""
+    types = sorted(by_type)
+    if fits_together([by_type[t] for t in types], budget):
+        return None
+    maximal: list[frozenset[str]] = []
+    for size in range(len(types) - 1, 0, -1):
+        for chosen in combinations(types, size):
+            candidate = frozenset(chosen)
+            if any(candidate <= known for known in maximal):
+                continue
+            if fits_together([by_type[t] for t in chosen], budget):
+                maximal.append(candidate)
+    return maximal

@@ -4,13 +4,14 @@ places."""
 
 from __future__ import annotations
 
+import pytest
 from helpers import group_type, participant, tiny_term, window
 from solving import solved
 
 from models import Schedule, Term, parse_term
 from optimizer.bounds import capacity_bound, data_bound, type_bounds
 from optimizer.diagnose import term_warnings
-from optimizer.own_time import fits_together, fitting_sets
+from optimizer.own_time import Budget, BudgetSpentError, fits_together, fitting_sets
 from optimizer.prepare import prepare
 
 
@@ -68,8 +69,12 @@ def test_a_week_that_holds_both_groups_changes_nothing() -> None:
     assert [w.message for w in term_warnings(prep)] == []
 
 
-def test_fit_search_out_of_budget_counts_as_fitting() -> None:
-    # Three requests wanting the same hour never fit; with no budget left the answer is the
-    # safe one (fits), which can only make the bound weaker, never wrong.
-    assert not fits_together([[1], [1, 2], [2]])
-    assert fits_together([[1], [1, 2], [2]], budget=1)
+def test_a_spent_search_budget_leaves_the_rest_counted_as_fitting() -> None:
+    # Stopping early can only make the bound weaker, never wrong: who was not examined counts
+    # as fitting everything.
+    assert not fits_together([[1], [1, 2], [2]], Budget(100))
+    with pytest.raises(BudgetSpentError):
+        fits_together([[1], [1, 2], [2]], Budget(1))
+    prep = prepare(parse_term(_two_groups([window("mon", "09:00", "10:00")])))
+    assert fitting_sets(prep, steps=1) == {}
+    assert data_bound(prep) == 500
