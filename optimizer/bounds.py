@@ -16,6 +16,7 @@ per cent of the per-type optimum.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import floor
 
 from ortools.linear_solver import pywraplp
@@ -63,14 +64,25 @@ def capacity_bound(prep: Prepared) -> int:
     return sum(type_bounds(prep).values())
 
 
-def data_bound(prep: Prepared) -> int:
+@dataclass(frozen=True)
+class DataBound:
+    """The data bound, and how it splits over the group types."""
+
+    total: int
+    """No valid schedule scores more."""
+    shares: dict[str, int]
+    """Per type, the weight it seats in the bound's own (relaxed) solution: how much a type
+    could still gain, as large-neighbourhood search reads it."""
+
+
+def data_bound(prep: Prepared) -> DataBound:
     """The most weight any valid schedule could place, given both the seats of each type and
     the sets of requests each participant's week can hold together (the linear relaxation,
     rounded down: it is integral on every benchmark term and solves in milliseconds)."""
-    by_seats = capacity_bound(prep)
+    by_type = type_bounds(prep)
     fitting = fitting_sets(prep)
     if not fitting:  # nothing ties the types together: each type's heaviest requests
-        return by_seats
+        return DataBound(sum(by_type.values()), by_type)
     seats = _seats(prep)
     lp = pywraplp.Solver.CreateSolver("GLOP")
     seated: dict[tuple[str, str], pywraplp.Variable] = {}
@@ -84,15 +96,14 @@ def data_bound(prep: Prepared) -> int:
     for pid, sets in fitting.items():
         chosen = [lp.NumVar(0.0, 1.0, f"fits[{pid},{i}]") for i in range(len(sets))]
         lp.Add(lp.Sum(chosen) <= 1)
-        for type_id in {t for s in sets for t in s} | _requested(prep, pid, seats):
+        for type_id in (t for t in seats if pid in prep.types[t].members):
             holding = [c for c, s in zip(chosen, sets, strict=True) if type_id in s]
             lp.Add(seated[pid, type_id] <= lp.Sum(holding))
     lp.Maximize(lp.Sum([prep.weight[key] * var for key, var in seated.items()]))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return by_seats
-    return min(by_seats, floor(lp.Objective().Value() + LP_TOLERANCE))
-
-
-def _requested(prep: Prepared, pid: str, seats: dict[str, int]) -> set[str]:
-    """The types with seats that ``pid`` is an eligible requester of."""
-    return {t for t in seats if pid in prep.types[t].members}
+        return DataBound(sum(by_type.values()), by_type)
+    shares = dict.fromkeys(prep.types, 0.0)
+    for (pid, type_id), var in seated.items():
+        shares[type_id] += prep.weight[pid, type_id] * var.solution_value()
+    total = min(sum(by_type.values()), floor(lp.Objective().Value() + LP_TOLERANCE))
+    return DataBound(total, {t: round(share) for t, share in shares.items()})

@@ -47,8 +47,10 @@ def improve(
     options: SolveOptions,
     progress: Progress | None = None,
     bound: int | None = None,
+    ceiling: dict[str, int] | None = None,
 ) -> tuple[Plan, LnsStats]:
-    """A plan at least as good as ``plan``, searched until ``deadline`` (monotonic clock)."""
+    """A plan at least as good as ``plan``, searched until ``deadline`` (monotonic clock);
+    ``ceiling``: per type, the weight it could seat at most (the data bound's shares)."""
     rng = random.Random(options.seed)
     grid = WeekGrid(prep)
     stats = LnsStats()
@@ -57,7 +59,7 @@ def improve(
     started = time.monotonic()
     types = [t for t, data in prep.types.items() if data.slots > 0]
     stable = bool(ident.previous or ident.current)
-    ceiling = type_bounds(prep)
+    ceiling = ceiling if ceiling is not None else type_bounds(prep)
     while types and deadline - time.monotonic() > 1.0 and (bound is None or score < bound):
         free = _pick(prep, plan, size, rng, types, ceiling)
         hood = restrict(prep, plan, free, grid)

@@ -68,7 +68,8 @@ def solve(
     start = previous_plan(prep, ident) if previous is not None else None
     plan = canonical(greedy_plan(prep, start), ident, prep)
     first_valid = time.monotonic() - started
-    bound = data_bound(prep)
+    limits = data_bound(prep)
+    bound = limits.total
     progress = _capped(progress, bound)
     if progress is not None:  # the first valid schedule is the first point of the curve
         progress("score", plan.score(prep), bound, first_valid)
@@ -95,7 +96,9 @@ def solve(
             bound = min(bound, plan.score(prep))
     lns = None
     if plan.score(prep) < bound and score_deadline - time.monotonic() > 1.0:
-        plan, lns = improve(prep, plan, ident, score_deadline, options, progress, bound)
+        plan, lns = improve(
+            prep, plan, ident, score_deadline, options, progress, bound, limits.shares
+        )
 
     remaining = deadline - time.monotonic()
     setup = (phases[0].first_solution_seconds or 0.0) if phases else 0.0
