@@ -1,13 +1,13 @@
 """Large-neighbourhood search: improve a plan a few group types at a time.
 
 Each round frees a handful of section slots — some of a group type that could seat more weight
-(drawn by its data bound minus what it seats now; one unused slot among them, so a section may
-open), then the sections its waiting requesters hold in
-other types, since moving a person means moving their other groups — solves that neighbourhood
-exactly with the same CP-SAT rules for a few seconds (:mod:`optimizer.neighbourhood`), and keeps
-the result when the score rises. Neighbourhoods grow while they solve to optimality and shrink
-when they time out. It scales to terms whose whole model would be too big to build, and needs
-no model of the whole term.
+(drawn by its share of the data bound minus what it seats now; one unused slot among them, so
+a section may open), then the sections its waiting requesters hold in other types, since moving
+a person means moving their other groups — solves that neighbourhood exactly with the same
+CP-SAT rules for a few seconds (:mod:`optimizer.neighbourhood`), and keeps the result when the
+score rises. Neighbourhoods grow while they solve to optimality and shrink when they time out.
+It scales to terms whose whole model would be too big to build, and needs no model of the
+whole term.
 """
 
 from __future__ import annotations
