@@ -162,4 +162,4 @@ def test_a_target_above_the_proven_bound_is_called_unattainable() -> None:
     verdict = evaluate_targets(rows)[0]
     assert verdict.passed is False
     assert "unattainable on this instance" in verdict.measured
-    assert "1,060 = 1.060 × greedy" in verdict.measured
+    assert "1,060 (1.0600 × greedy), below the 1.08 × greedy = 1,080 asked" in verdict.measured

@@ -71,7 +71,8 @@ def ratio_target(
             if not ok and mine.bound is not None and mine.bound < factor * base_score:
                 parts.append(
                     f"unattainable on this instance: no schedule can score above the proven "
-                    f"bound {mine.bound:,} = {mine.bound / base_score:.3f} × {name}"
+                    f"bound {mine.bound:,} ({mine.bound / base_score:.4f} × {name}), below the "
+                    f"{factor:g} × {name} = {factor * base_score:,.0f} asked"
                 )
         else:
             parts.append(f"seed {seed}: {name} has no schedule scoring above 0 ({_what(base)})")
