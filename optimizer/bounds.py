@@ -8,10 +8,11 @@ per type; :func:`data_bound` applies both at once as a linear programme (which s
 whom, fractions allowed), solved with OR-Tools' GLOP. "Eligible" is after the exact pruning in
 :mod:`optimizer.prepare` (someone who can never have company is not counted).
 
-The bound ignores what types share — staff, rooms, vehicles, and which meeting times the
-sections pick — so it can sit above the best schedule; it holds even when the search stops
-before CP-SAT's own bound exists, and on the benchmark terms it is within a few tenths of a
-per cent of the per-type optimum.
+On small terms each type's optimum when solved alone (:mod:`optimizer.type_optima`) caps it
+in the same programme, which brings in meeting times. The bound still ignores what types share
+— staff, rooms, vehicles, a participant's times across types beyond their own fitting sets — so
+it can sit above the best schedule; it holds even when the search stops before CP-SAT's own
+bound exists.
 """
 
 from __future__ import annotations
@@ -75,13 +76,15 @@ class DataBound:
     could still gain, as large-neighbourhood search reads it."""
 
 
-def data_bound(prep: Prepared) -> DataBound:
-    """The most weight any valid schedule could place, given both the seats of each type and
-    the sets of requests each participant's week can hold together (the linear relaxation,
-    rounded down: it is integral on every benchmark term and solves in milliseconds)."""
+def data_bound(prep: Prepared, caps: dict[str, int] | None = None) -> DataBound:
+    """The most weight any valid schedule could place, given the seats of each type, the sets
+    of requests each participant's week can hold together, and ``caps``: per type, the most it
+    could seat alone (:mod:`optimizer.type_optima`). The linear relaxation, rounded down: it is
+    integral on every benchmark term and solves in milliseconds."""
     by_type = type_bounds(prep)
+    caps = {t: cap for t, cap in (caps or {}).items() if cap < by_type.get(t, 0)}
     fitting = fitting_sets(prep)
-    if not fitting:  # nothing ties the types together: each type's heaviest requests
+    if not fitting and not caps:  # nothing ties the types together: each type's heaviest
         return DataBound(sum(by_type.values()), by_type)
     seats = _seats(prep)
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -93,6 +96,9 @@ def data_bound(prep: Prepared) -> DataBound:
         seated.update(zip(((pid, type_id) for pid in data.members), here, strict=True))
         if seats[type_id] < len(here):
             lp.Add(lp.Sum(here) <= seats[type_id])
+        if type_id in caps:
+            weights = [prep.weight[pid, type_id] for pid in data.members]
+            lp.Add(lp.Sum([w * y for w, y in zip(weights, here, strict=True)]) <= caps[type_id])
     for pid, sets in fitting.items():
         chosen = [lp.NumVar(0.0, 1.0, f"fits[{pid},{i}]") for i in range(len(sets))]
         lp.Add(lp.Sum(chosen) <= 1)

@@ -11,8 +11,10 @@ from solving import solved
 from models import Schedule, Term, parse_term
 from optimizer.bounds import capacity_bound, data_bound, type_bounds
 from optimizer.diagnose import term_warnings
+from optimizer.options import SolveOptions
 from optimizer.own_time import Budget, BudgetSpentError, fits_together, fitting_sets
 from optimizer.prepare import prepare
+from optimizer.type_optima import type_optima
 
 
 def test_type_bound_counts_the_heaviest_requests_that_fit() -> None:
@@ -81,3 +83,24 @@ def test_a_spent_search_budget_leaves_the_rest_counted_as_fitting() -> None:
     prep = prepare(parse_term(_two_groups([window("mon", "09:00", "10:00")])))
     assert fitting_sets(prep, steps=1) == {}
     assert data_bound(prep).total == 500
+
+
+def test_a_type_solved_alone_caps_what_its_meeting_times_allow() -> None:
+    # One section of four seats, but P1 and P2 are free only Monday and P3 and P4 only Tuesday.
+    monday = [window("mon", "09:00", "10:00")]
+    tuesday = [window("tue", "09:00", "10:00")]
+    people = [participant(pid, available=monday) for pid in ("P1", "P2")]
+    people += [participant(pid, available=tuesday) for pid in ("P3", "P4")]
+    doc = tiny_term(participants=people)
+    prep = prepare(parse_term(doc))
+    caps = type_optima(prep, SolveOptions(workers=1), 5.0)
+    assert (capacity_bound(prep), caps) == (400, {"grp": 200})
+    assert data_bound(prep, caps).total == 200
+    assert data_bound(prep, {"grp": 900}).total == 400  # a cap above the seats changes nothing
+    s = solved(doc)
+    assert (s.score, s.bound, s.status.value) == (200, 200, "OPTIMAL")
+
+
+def test_no_time_for_types_alone_leaves_them_uncapped() -> None:
+    prep = prepare(parse_term(tiny_term(3)))
+    assert type_optima(prep, SolveOptions(workers=1), 0.0) == {}

@@ -21,6 +21,7 @@ from optimizer.greedy import greedy_plan
 from optimizer.prepare import prepare
 from optimizer.solve import to_schedule
 from optimizer.stability import build_identity
+from optimizer.type_optima import type_optima
 
 DAYS = ["mon", "tue", "wed", "thu", "fri"]
 FEATURES = ["kitchen", "quiet", "sink"]
@@ -269,11 +270,14 @@ def test_company_pruning_is_exact(doc: dict[str, Any]) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=crowded_weeks())
 def test_the_data_bound_is_never_below_the_optimum(doc: dict[str, Any]) -> None:
-    """The whole CP-SAT model, solved to optimality without the data bound, never beats it
-    (its own-time limit included: these participants ask for up to three groups and are free
-    in at most two short windows, so it binds often)."""
+    """The whole CP-SAT model, solved to optimality without the data bound, never beats it,
+    with or without the types' solo optima as caps (its own-time limit included: these
+    participants ask for up to three groups and are free in at most two short windows, so it
+    binds often)."""
     prep = prepare(parse_term(doc))
     ident = build_identity(prep, None)
     result = CpsatScheduler(prep, ident).run_primary(SolveOptions(workers=1, seed=1), 10.0)
     if result.status == "OPTIMAL":
         assert result.objective is not None and result.objective <= data_bound(prep).total
+        caps = type_optima(prep, SolveOptions(workers=1, seed=1), 5.0)
+        assert result.objective <= data_bound(prep, caps).total
