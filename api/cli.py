@@ -40,6 +40,9 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 DEBUG = {"on": False}
+MAX_OWN_TIME_SHOWN = 5
+"""Participants whose week cannot hold all their groups, named before a solve; the rest are
+counted (a large clinic can have dozens)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,8 +132,16 @@ def _solve_and_check(
     term: Term, options: SolveOptions, previous_path: Path | None, quiet: bool = False
 ):
     previous = load_schedule(previous_path, term) if previous_path else None
-    for warning in term_warnings(prepare(term)):
+    warnings = term_warnings(prepare(term))
+    crowded = [w for w in warnings if w.own_time]
+    for warning in [w for w in warnings if not w.own_time] + crowded[:MAX_OWN_TIME_SHOWN]:
         err.print(f"[yellow]warning[/] {warning.message}", highlight=False)
+    if len(crowded) > MAX_OWN_TIME_SHOWN:
+        err.print(
+            f"[yellow]warning[/] and {len(crowded) - MAX_OWN_TIME_SHOWN} more participants whose "
+            "week cannot hold all their groups; `otgroups explain` shows one participant's week",
+            highlight=False,
+        )
     with ProgressLine(err, enabled=not quiet and not options.log) as progress:
         result = solve(term, options, previous=previous, progress=progress)
     if result.violations:

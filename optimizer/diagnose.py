@@ -100,6 +100,8 @@ class TermWarning:
 
     message: str
     participants: tuple[str, ...] = ()
+    own_time: bool = False
+    """One participant whose week cannot hold all their groups (there can be many of these)."""
 
 
 def term_warnings(prep: Prepared) -> list[TermWarning]:
@@ -122,7 +124,7 @@ def term_warnings(prep: Prepared) -> list[TermWarning]:
             )
             out.append(TermWarning(message, tuple(ids)))
     for pid, sets in sorted(fitting_sets(prep).items()):
-        out.append(TermWarning(own_time_conflict(prep, pid, sets), (pid,)))
+        out.append(TermWarning(own_time_conflict(prep, pid, sets), (pid,), own_time=True))
     return out
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import DATA, tiny_term
+from helpers import DATA, group_type, participant, tiny_term, window
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -101,3 +101,19 @@ def test_cpsat_parameters_pass_through_and_are_checked(tmp_path: Path) -> None:
     assert ok.exit_code == 0 and out.exists()
     bad = run("solve", SMALL, "--out", str(tmp_path / "b.json"), "--cpsat", "no_such_knob=1")
     assert bad.exit_code == 2 and "no_such_knob" in bad.output
+
+
+def test_many_crowded_weeks_are_counted_not_listed(tmp_path: Path) -> None:
+    # Seven participants free one hour a week ask for two one-hour groups: five are named
+    # before the solve, the other two counted.
+    hour = [window("mon", "09:00", "10:00")]
+    both = [{"group_type": t, "priority": "required"} for t in ("a", "b")]
+    people = [participant(f"P{i}", available=hour, requests=both) for i in range(1, 8)]
+    doc = tiny_term(participants=people, group_types=[group_type("a"), group_type("b")])
+    term = tmp_path / "term.json"
+    term.write_text(json.dumps(doc))
+    result = run("solve", str(term), "--time-limit", "5", "--out", str(tmp_path / "s.json"))
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert [f"warning P{i}:" in output for i in range(1, 8)] == [True] * 5 + [False] * 2
+    assert "and 2 more participants whose week cannot hold all their groups" in output
