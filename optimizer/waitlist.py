@@ -14,6 +14,7 @@ from models.term import PRIORITIES, GroupType, Participant, Term
 from models.validation import ScheduleIndex, Violation, join_violations, schedule_index
 from optimizer.diagnose import no_companions, type_blockers, unavailability
 from optimizer.eligibility import ineligibility
+from optimizer.own_time import fitting_sets
 from optimizer.prepare import Prepared
 
 RANK: dict[str, int] = {p: i for i, p in enumerate(PRIORITIES)}
@@ -28,10 +29,12 @@ def build_waitlist(
     for section in schedule.sections:
         sections_of.setdefault(section.group_type, []).append(section)
     index = schedule_index(term, schedule)
+    crowded = fitting_sets(prep)
     entries = []
     for p in term.participants:
         if only is not None and p.id not in only:
             continue
+        holds = {t for pid, t in placed if pid == p.id}
         for request in p.requests:
             if (p.id, request.group_type) in placed:
                 continue
@@ -39,6 +42,8 @@ def build_waitlist(
             reasons = _reasons(
                 term, schedule, prep, index, p, gt, sections_of.get(gt.id, []), request.priority
             )
+            if p.id in crowded:
+                reasons = _week_too_small(prep, p, gt, holds, crowded[p.id]) + reasons
             entries.append(
                 WaitlistEntry(
                     participant=p.id,
@@ -88,6 +93,22 @@ def _reasons(
             f"(status {schedule.status.value})"
         ]
     return _summarise(term, p, gt, sections, refusals, priority)
+
+
+def _week_too_small(
+    prep: Prepared, p: Participant, gt: GroupType, holds: set[str], fitting: list[frozenset[str]]
+) -> list[str]:
+    """The root cause, when the participant's own week cannot hold this group beside the ones
+    they have, at any times these groups could meet (:mod:`optimizer.own_time`)."""
+    considered = frozenset().union(*fitting)
+    beside = sorted(holds & considered)
+    if gt.id not in considered or not beside or any(set(beside) | {gt.id} <= s for s in fitting):
+        return []
+    others = " and ".join(prep.types[t].group_type.label for t in beside)
+    return [
+        f"{p.id}'s available hours cannot hold {gt.label} together with {others} at any "
+        "times these groups could meet"
+    ]
 
 
 def _summarise(

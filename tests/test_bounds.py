@@ -66,6 +66,28 @@ def test_a_week_that_holds_one_of_two_groups_lowers_the_bound() -> None:
     assert (s.score, s.bound, s.status.value) == (500, 500, "OPTIMAL")
 
 
+def test_the_waitlist_names_a_week_too_small_first() -> None:
+    s = solved(_two_groups([window("mon", "09:00", "10:00")]))
+    (entry,) = [e for e in s.waitlist if e.participant == "P3"]
+    held = "A" if entry.group_type == "b" else "B"
+    assert entry.reasons[0] == (
+        f"P3's available hours cannot hold {entry.group_type.upper()} together with {held} at "
+        "any times these groups could meet"
+    )
+    assert len(entry.reasons) > 1  # the section-by-section reasons follow
+
+
+def test_the_waitlist_blames_no_week_that_holds_nothing_yet() -> None:
+    # Sections of two seats go to P1 and P2: P3 holds no group, so their week is not the cause.
+    doc = _two_groups([window("mon", "09:00", "10:00")])
+    for gt in doc["group_types"]:
+        gt["max_size"] = 2
+    s = solved(doc)
+    mine = [e for e in s.waitlist if e.participant == "P3"]
+    assert len(mine) == 2
+    assert not any("available hours cannot hold" in r for e in mine for r in e.reasons)
+
+
 def test_a_week_that_holds_both_groups_changes_nothing() -> None:
     doc = _two_groups([window("mon", "09:00", "11:00")])
     prep = prepare(parse_term(doc))
