@@ -30,11 +30,13 @@ def build_waitlist(
         sections_of.setdefault(section.group_type, []).append(section)
     index = schedule_index(term, schedule)
     crowded = fitting_sets(prep)
+    holds_of: dict[str, set[str]] = {}
+    for pid, type_id in placed:
+        holds_of.setdefault(pid, set()).add(type_id)
     entries = []
     for p in term.participants:
         if only is not None and p.id not in only:
             continue
-        holds = {t for pid, t in placed if pid == p.id}
         for request in p.requests:
             if (p.id, request.group_type) in placed:
                 continue
@@ -43,6 +45,7 @@ def build_waitlist(
                 term, schedule, prep, index, p, gt, sections_of.get(gt.id, []), request.priority
             )
             if p.id in crowded:
+                holds = holds_of.get(p.id, set())
                 reasons = _week_too_small(prep, p, gt, holds, crowded[p.id]) + reasons
             entries.append(
                 WaitlistEntry(
