@@ -131,7 +131,7 @@ def term_warnings(prep: Prepared) -> list[TermWarning]:
 def own_time_conflict(prep: Prepared, pid: str, sets: list[frozenset[str]]) -> str:
     """Why ``pid`` can never hold every group they requested: the sets that do fit together."""
     label = {t: data.group_type.label for t, data in prep.types.items()}
-    asked = {t for t, data in prep.types.items() if pid in data.members and data.slots}
+    asked = frozenset().union(*sets)  # every type they could attend fits on its own
     options = ["[" + " + ".join(label[t] for t in sorted(s)) + "]" for s in sets]
     shown = " or ".join(options[:3]) + (f" or {len(options) - 3} more" if len(options) > 3 else "")
     return (

@@ -22,16 +22,21 @@ TERM_BUDGET = 2_000_000
 participants not yet examined count as fitting everything (again: valid, less sharp)."""
 
 
+class BudgetSpentError(Exception):
+    """The term's search budget ran out before a fit test was decided."""
+
+
 class Budget:
     """Search steps left; shared by every fit test of one term."""
 
     def __init__(self, steps: int) -> None:
         self.left = steps
 
-    def spend(self) -> bool:
-        """Take one step; False once none is left."""
+    def spend(self) -> None:
+        """Take one step; raises :class:`BudgetSpentError` once none is left."""
         self.left -= 1
-        return self.left >= 0
+        if self.left < 0:
+            raise BudgetSpentError
 
 
 def requested_masks(prep: Prepared) -> dict[str, dict[str, list[int]]]:
@@ -48,10 +53,6 @@ def requested_masks(prep: Prepared) -> dict[str, dict[str, list[int]]]:
     return out
 
 
-class BudgetSpentError(Exception):
-    """The term's search budget ran out before a fit test was decided."""
-
-
 def fits_together(masks: list[list[int]], budget: Budget) -> bool:
     """True when one mask per list can be chosen with no two overlapping; raises
     :class:`BudgetSpentError` when ``budget`` runs out first."""
@@ -61,8 +62,7 @@ def fits_together(masks: list[list[int]], budget: Budget) -> bool:
         if i == len(order):
             return True
         for mask in order[i]:
-            if not budget.spend():
-                raise BudgetSpentError
+            budget.spend()
             if not mask & busy and place(i + 1, busy | mask):
                 return True
         return False

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from models.schedule import Schedule, SecondaryAims, Section, Status
 from models.term import Term
 from models.validation import Violation, validate_schedule
-from optimizer.bounds import data_bound
+from optimizer.bounds import capacity_bound, data_bound
 from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
 from optimizer.greedy import greedy_plan
 from optimizer.lns import LnsStats, improve
@@ -73,17 +73,17 @@ def solve(
     start = previous_plan(prep, ident) if previous is not None else None
     plan = canonical(greedy_plan(prep, start), ident, prep)
     first_valid = time.monotonic() - started
-    limits = data_bound(prep)
-    bound = limits.total
     if progress is not None:  # the first valid schedule is the first point of the curve
-        progress("score", plan.score(prep), bound, first_valid)
+        progress("score", plan.score(prep), capacity_bound(prep), first_valid)
     whole = model_size(prep) <= WHOLE_MODEL_LIMIT
     share = options.primary_share if options.secondary and whole else 1.0
     score_deadline = time.monotonic() + (deadline - time.monotonic()) * share
+    caps = None
     if whole:  # small terms: each type solved alone shows what its meeting times allow
         seconds = (score_deadline - time.monotonic()) * TYPE_OPTIMA_SHARE
-        limits = data_bound(prep, type_optima(prep, options, seconds))
-        bound = limits.total
+        caps = type_optima(prep, options, seconds)
+    limits = data_bound(prep, caps)
+    bound = limits.total
     progress = _capped(progress, bound)
 
     phases: list[PhaseResult] = []
