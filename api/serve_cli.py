@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from typing import Annotated
 
 import typer
 
-from api.term_cli import command
-from ledger.store import DEFAULT_URL, open_ledger
+from api.term_cli import _StopError, command
+from ledger.store import DEFAULT_URL, in_memory_url, open_ledger
+
+SECRET_KEY_VARIABLE = "OTGROUPS_WEB_SECRET_KEY"
 
 
 @command
@@ -17,15 +21,42 @@ def serve_command(
     db: Annotated[
         str | None, typer.Option("--db", metavar="URL", help=f"Ledger (default {DEFAULT_URL}).")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Worker processes; they share solve jobs and desk sessions through the ledger.",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API (``/docs`` has the OpenAPI document); Ctrl-C stops it. Uvicorn's
-    access log is off: URLs can name a participant, and the ledger's access log records who
-    read what instead."""
+    """Serve the HTTP API and the web desk (``/docs`` has the OpenAPI document); Ctrl-C stops
+    it. Uvicorn's access log is off: URLs can name a participant, and the ledger's access log
+    records who read what instead."""
     import uvicorn
 
     from api.http.app import create_app
     from api.http.settings import Settings
 
-    settings = Settings() if db is None else Settings(db_url=db)
+    if db is not None:
+        os.environ["OTGROUPS_DB_URL"] = db  # workers read their settings from the environment
+    settings = Settings()
+    if workers > 1 and in_memory_url(settings.db_url):
+        raise _StopError(2, "Input error: --workers above 1 needs a ledger file or server URL")
     open_ledger(settings.db_url).dispose()  # a bad URL or database is one plain line, here
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        return
+    # Every worker must sign and check desk cookies with one key: without a configured key, one
+    # is drawn here for this run (a restart signs everyone out, as with one worker).
+    os.environ.setdefault(SECRET_KEY_VARIABLE, secrets.token_urlsafe(32))
+    uvicorn.run(
+        "api.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )

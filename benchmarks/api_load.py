@@ -1,16 +1,18 @@
 """Load on the HTTP API: concurrent makeup searches and bookings against ``otgroups serve``.
 
     python -m benchmarks.api_load [--participants 800] [--clients 50] [--seconds 60] [--think 1]
+                                  [--workers 1]
 
 The term is ``generate_term(N, seed)`` scheduled by the greedy (``optimizer.solve_greedy``) and
 published into a temporary SQLite ledger; ``otgroups serve`` runs on it on 127.0.0.1 (loopback
-only) in its own process. Each client (``httpx.AsyncClient``) picks a member of one of the
-second week's sessions, asks for their makeup options (``GET /v1/makeups/options``) and books
-the first (``POST /v1/makeups``), until the time is up. Then the ledger is checked: every date
-a booking touched is validated whole (``models.validation.validate_day`` on the ledger's day
-view), so a seat booked twice breaks H1 there; every 2xx booking is a standing makeup row (no
-lost write); and no one holds two makeups for one missed session. Target (issue 7): p95 ≤ 150 ms,
-no 5xx, no seat booked twice, no lost write.
+only) in its own process (``--workers`` processes). Each client (``httpx.AsyncClient``) picks a
+member of one of the second week's sessions, asks for their makeup options
+(``GET /v1/makeups/options``) and books the first (``POST /v1/makeups``), until the time is up.
+Then the ledger is checked: every date a booking touched is validated whole
+(``models.validation.validate_day`` on the ledger's day view), so a seat booked twice breaks H1
+there; every 2xx booking is a standing makeup row (no lost write); and no one holds two makeups
+for one missed session. Target (issue 7): p95 ≤ 150 ms, no 5xx, no seat booked twice, no lost
+write.
 """
 
 from __future__ import annotations
@@ -210,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="mean pause in seconds after each answer (0: saturation, no pause)",
     )
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
 
@@ -233,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(port),
                 "--db",
                 url,
+                "--workers",
+                str(args.workers),
             ],
             cwd=ROOT,
             env=env,
@@ -264,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "seconds": args.seconds,
         "think_seconds": args.think,
+        "workers": args.workers,
         "setup_seconds": round(setup, 1),
         "requests": len(every),
         "requests_per_second": round(len(every) / args.seconds, 1),

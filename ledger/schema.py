@@ -11,6 +11,10 @@ Logistics (``logistics/``): the latest :class:`Contact` row per participant and 
 address and opt-in; an :class:`OutboxMessage` is queued once per dedupe key and its
 :class:`Delivery` rows record every step of sending it (the latest row is its state); the latest
 :class:`StockCount` and :class:`ReorderPoint` per item are the stock on hand and when to reorder.
+
+One table is the service's work queue rather than the term's record, and is updated in place:
+:class:`SolveJob`, a solve job's live state, kept here so that every worker process of the
+service sees (and can cancel) every job.
 """
 
 from __future__ import annotations
@@ -353,3 +357,35 @@ class AuditRun(Created, Base):
     profile: Mapped[str | None] = mapped_column(String(64), nullable=True)
     findings: Mapped[str] = mapped_column(Text, doc="JSON list of contract findings")
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+
+
+class SolveJob(Base):
+    """A solve job of the HTTP API or the desk (``api/http/jobs.py``), updated as it runs: the
+    worker process that started it writes its progress and a heartbeat; any worker may ask it to
+    stop (``cancel_requested``) or, once the heartbeat is stale, report it lost."""
+
+    __tablename__ = "solve_jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("uploaded_terms.id"))
+    options: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), index=True, doc="running/done/failed/cancelled")
+    phase: Mapped[str] = mapped_column(String(32), default="starting")
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    bound: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=now, index=True
+    )
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    elapsed: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule: Mapped[str | None] = mapped_column(Text, nullable=True, doc="otgroups.schedule/1")
+    owner: Mapped[str] = mapped_column(String(100), default="", doc="host:pid running it")
+
+
+class EndedDeskSession(Created, Base):
+    """A web desk session ended by signing out: its cookie is refused by every worker."""
+
+    __tablename__ = "ended_desk_sessions"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -25,7 +25,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///otgroups-ledger.sqlite"
 
 
-def _in_memory(url: str) -> bool:
+def in_memory_url(url: str) -> bool:
     """True for an in-memory SQLite database (each connection has its own)."""
     return url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:")
 
@@ -33,7 +33,7 @@ def _in_memory(url: str) -> bool:
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
     # A service answers many requests at once from a thread pool: keep enough connections to
     # a database file (an in-memory database has one connection and no pool to size).
-    pooled: dict[str, Any] = {} if _in_memory(url) else {"pool_size": 16, "max_overflow": 32}
+    pooled: dict[str, Any] = {} if in_memory_url(url) else {"pool_size": 16, "max_overflow": 32}
     engine = create_engine(url, connect_args={"timeout": 30}, **pooled)
 
     @event.listens_for(engine, "connect")
@@ -71,7 +71,7 @@ class Ledger:
     def __init__(self, url: str = DEFAULT_URL) -> None:
         self.url = url
         self.sqlite = url.startswith("sqlite")
-        self.in_memory = _in_memory(url)
+        self.in_memory = in_memory_url(url)
         if self.sqlite:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.http_threads
         app.state.ledger = open_ledger(config.db_url)
         _settle_memory(app.state.ledger)
-        app.state.jobs = SolveJobs(config.max_concurrent_solves)
+        app.state.jobs = SolveJobs(app.state.ledger, config.max_concurrent_solves)
         app.state.access_log = AccessLogWriter(app.state.ledger)
         try:
             yield

@@ -2,32 +2,44 @@
 
 A job is started with a term document and options, reports progress (best score, proven bound,
 elapsed) through a queue that a watcher thread reads, and ends ``done`` with a schedule
-document, ``failed`` with a plain reason, or ``cancelled`` when its process is stopped. At most
-``limit`` jobs run at once; asking for more is refused, so a client cannot exhaust the machine.
-:func:`start_solve` is how the HTTP API and the web desk start one: an infeasible term is
-refused with its reasons, and the time limit is capped by the service's settings.
+document, ``failed`` with a plain reason, or ``cancelled`` when its process is stopped. The
+job's state lives in the ledger (:mod:`ledger.solve_jobs`): the watcher writes progress and a
+heartbeat every :data:`BEAT` seconds, so any worker process of the service can report, list or
+cancel any job, and a job whose worker died is reported lost instead of running for ever. At
+most ``limit`` jobs run at once across the service; asking for more is refused, so a client
+cannot exhaust the machine. :func:`start_solve` is how the HTTP API and the web desk start one:
+an infeasible term is refused with its reasons, and the time limit is capped by the service's
+settings.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
+import os
+import queue as queues
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.http.settings import Settings
+from ledger import solve_jobs
+from ledger.solve_jobs import Job, State, TooManySolvesError
+from ledger.store import Ledger
 from models import Term
 from optimizer.diagnose import infeasibility
 from optimizer.prepare import prepare
 
-State = Literal["running", "done", "failed", "cancelled"]
+__all__ = ["InfeasibleTermError", "Job", "SolveJobs", "TooManySolvesError", "start_solve"]
 
+log = logging.getLogger(__name__)
 
-class TooManySolvesError(RuntimeError):
-    """Every solve slot is busy."""
+BEAT = 1.0
+"""Seconds between a running job's heartbeats (and its looks for a request to stop)."""
 
 
 class InfeasibleTermError(ValueError):
@@ -36,43 +48,6 @@ class InfeasibleTermError(ValueError):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("no request of this term can be placed: " + "; ".join(reasons[:3]))
         self.reasons = reasons
-
-
-@dataclass
-class Job:
-    id: str
-    term_id: int
-    options: dict[str, Any]
-    started: float = field(default_factory=time.time)
-    state: State = "running"
-    score: int | None = None
-    bound: int | None = None
-    phase: str = "starting"
-    elapsed: float = 0.0
-    schedule: dict[str, Any] | None = None
-    reason: str | None = None
-    finished: float | None = None
-    process: Any = field(default=None, repr=False)
-
-    @property
-    def gap(self) -> float | None:
-        if self.score is None or not self.bound:
-            return None
-        return max(0.0, (self.bound - self.score) / abs(self.bound))
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "term": self.term_id,
-            "state": self.state,
-            "phase": self.phase,
-            "score": self.score,
-            "bound": self.bound,
-            "gap": self.gap,
-            "elapsed": round(self.elapsed, 2),
-            "options": self.options,
-            "reason": self.reason,
-        }
 
 
 def _run(term_doc: dict[str, Any], options: dict[str, Any], queue: Any) -> None:
@@ -96,79 +71,128 @@ def _run(term_doc: dict[str, Any], options: dict[str, Any], queue: Any) -> None:
 
 
 class SolveJobs:
-    """The running and finished solve jobs of one service process."""
+    """Solve jobs kept in ``ledger``; this worker process runs the ones it started."""
 
-    def __init__(self, limit: int, on_finish: Callable[[Job], None] | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, limit: int, lost_after: float = solve_jobs.LOST_AFTER
+    ) -> None:
+        self.ledger = ledger
         self.limit = limit
-        self.on_finish = on_finish
-        self.jobs: dict[str, Job] = {}
+        self.lost_after = lost_after
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._processes: dict[str, Any] = {}
+        self._started: dict[str, float] = {}
         self._lock = threading.Lock()
         self._context = mp.get_context("spawn")
 
-    def running(self) -> int:
-        return sum(1 for job in self.jobs.values() if job.state == "running")
+    def find(self, job_id: str, schedule: bool = False) -> Job | None:
+        """The job ``job_id`` (with its schedule document when ``schedule``), or None."""
+        return solve_jobs.find_job(self.ledger, job_id, schedule, self.lost_after)
+
+    def recent(self, limit: int = 10) -> list[Job]:
+        """The service's latest jobs, newest first."""
+        return solve_jobs.recent_jobs(self.ledger, limit, self.lost_after)
 
     def start(self, term_id: int, term_doc: dict[str, Any], options: dict[str, Any]) -> Job:
+        """Record a running job and start its process (:class:`TooManySolvesError` when every
+        slot of the service is busy)."""
+        job_id = uuid.uuid4().hex
+        job = solve_jobs.insert_running(
+            self.ledger, job_id, term_id, options, self.owner, self.limit, self.lost_after
+        )
+        queue = self._context.Queue()
+        process = self._context.Process(target=_run, args=(term_doc, options, queue), daemon=True)
         with self._lock:
-            if self.running() >= self.limit:
-                raise TooManySolvesError(
-                    f"{self.limit} solve(s) already running; try again when one finishes"
-                )
-            job = Job(id=uuid.uuid4().hex, term_id=term_id, options=options)
-            queue = self._context.Queue()
-            job.process = self._context.Process(
-                target=_run, args=(term_doc, options, queue), daemon=True
-            )
-            job.process.start()
-            self.jobs[job.id] = job
-        threading.Thread(target=self._watch, args=(job, queue), daemon=True).start()
+            self._processes[job_id] = process
+            self._started[job_id] = time.monotonic()
+        try:
+            process.start()
+        except Exception:
+            self._end(job_id, "failed", reason="the solve process could not be started")
+            raise
+        threading.Thread(target=self._watch, args=(job_id, process, queue), daemon=True).start()
         return job
 
-    def _watch(self, job: Job, queue: Any) -> None:
-        while job.state == "running":
+    def _elapsed(self, job_id: str) -> float:
+        return time.monotonic() - self._started.get(job_id, time.monotonic())
+
+    def _watch(self, job_id: str, process: Any, queue: Any) -> None:
+        phase, score, bound = "starting", None, None
+        written, changed = 0.0, False
+        while job_id in self._processes:
             try:
-                message = queue.get(timeout=0.5)
-            except Exception:
-                if not job.process.is_alive() and job.state == "running":
-                    self._finish(job, "failed", reason="the solve process ended unexpectedly")
-                continue
-            kind = message[0]
-            if kind == "progress":
-                _, job.phase, score, bound, _child_elapsed = message
-                if job.phase == "score":
-                    job.score, job.bound = score, bound
-                job.elapsed = time.time() - job.started
-            elif kind == "done":
-                job.schedule = message[1]
-                job.score = job.schedule["score"]
-                job.bound = job.schedule.get("bound")
-                self._finish(job, "done")
-            elif kind == "failed":
-                self._finish(job, "failed", reason=message[1])
+                message = queue.get(timeout=0.25)
+            except queues.Empty:
+                message = None
+            if message is None:
+                if not process.is_alive():
+                    self._end(job_id, "failed", reason="the solve process ended unexpectedly")
+            elif message[0] == "progress":
+                phase = message[1]
+                if phase == "score":
+                    score, bound = message[2], message[3]
+                changed = True
+            elif message[0] == "done":
+                self._end(job_id, "done", schedule=message[1])
+            elif message[0] == "failed":
+                self._end(job_id, "failed", reason=message[1])
+            due = time.monotonic() - written
+            if job_id in self._processes and (due >= BEAT or (changed and due >= BEAT / 4)):
+                try:
+                    stop = solve_jobs.record_progress(
+                        self.ledger, job_id, phase, score, bound, self._elapsed(job_id)
+                    )
+                except SQLAlchemyError:  # a busy ledger: the next beat tries again
+                    log.warning("could not record the progress of solve %s", job_id)
+                    continue
+                written, changed = time.monotonic(), False
+                if stop:
+                    self._end(job_id, "cancelled", reason="cancelled by request")
 
-    def _finish(self, job: Job, state: State, reason: str | None = None) -> None:
+    def _end(
+        self,
+        job_id: str,
+        state: State,
+        reason: str | None = None,
+        schedule: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the end of a job this process runs and stop its process."""
         with self._lock:
-            if job.state != "running":
+            process = self._processes.pop(job_id, None)
+        if process is None:
+            return
+        elapsed = self._elapsed(job_id)
+        if process.pid is not None:  # (started)
+            if state != "done" and process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
+        self._started.pop(job_id, None)
+        for attempt in range(3):  # a busy ledger: try again rather than leave the job running
+            try:
+                solve_jobs.record_end(self.ledger, job_id, state, elapsed, reason, schedule)
                 return
-            job.state, job.reason = state, reason
-            job.finished = time.time()
-            job.elapsed = job.finished - job.started
-        if job.process is not None:
-            job.process.join(timeout=5)
-        if self.on_finish is not None:
-            self.on_finish(job)
+            except SQLAlchemyError:
+                log.warning("could not record the end of solve %s (attempt %d)", job_id, attempt)
+                time.sleep(1.0)
 
-    def cancel(self, job_id: str) -> Job:
-        job = self.jobs[job_id]
-        if job.state == "running":
-            job.process.terminate()
-            self._finish(job, "cancelled", reason="cancelled by request")
+    def cancel(self, job_id: str, wait: float = 3 * BEAT) -> Job | None:
+        """Stop a running job, whichever worker runs it (a finished one is left as it is); the
+        job as it stands after up to ``wait`` seconds for another worker to stop it."""
+        if job_id in self._processes:
+            self._end(job_id, "cancelled", reason="cancelled by request")
+            return self.find(job_id)
+        solve_jobs.request_cancel(self.ledger, job_id)
+        deadline = time.monotonic() + wait
+        job = self.find(job_id)
+        while job is not None and job.state == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            job = self.find(job_id)
         return job
 
     def shutdown(self) -> None:
-        for job in list(self.jobs.values()):
-            if job.state == "running":
-                self.cancel(job.id)
+        """Stop the jobs this process runs (the service is stopping)."""
+        for job_id in list(self._processes):
+            self._end(job_id, "cancelled", reason="the service stopped")
 
 
 def start_solve(

@@ -37,7 +37,7 @@ def director_home(
     request: Request,
     desk: Desk = Depends(page(DIRECTOR, "terms:write")),  # noqa: B008
 ) -> Response:
-    jobs = sorted(_jobs(request).jobs.values(), key=lambda j: j.started, reverse=True)
+    jobs = _jobs(request).recent(10)
     pub = published_or_none(desk.ledger)
     if pub is not None:
         views.warm_timetable(desk.ledger, pub.version.number)
@@ -47,7 +47,7 @@ def director_home(
         "director.html.j2",
         "Terms and solves",
         terms=terms.listed(desk.ledger),
-        jobs=jobs[:10],
+        jobs=jobs,
         pub=pub,
         solve_seconds=web_state(request).settings.solve_seconds,
         max_seconds=request.app.state.settings.max_solve_seconds,
@@ -112,7 +112,7 @@ def solve_page(
     job_id: str,
     desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
 ) -> Response:
-    job = _jobs(request).jobs.get(job_id)
+    job = _jobs(request).find(job_id, schedule=True)
     if job is None:
         return render.page(request, desk, "missing.html.j2", "No such solve", 404, what="solve")
     pub = published_or_none(desk.ledger)
@@ -143,7 +143,7 @@ def solve_progress(
     job_id: str,
     desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
 ) -> Response:
-    job = _jobs(request).jobs.get(job_id)
+    job = _jobs(request).find(job_id)
     if job is None:
         return JSONResponse({"detail": f"no solve {job_id}"}, status_code=404)
     return JSONResponse(job.summary(), headers={"Cache-Control": "no-store"})
@@ -158,7 +158,7 @@ def publish(
     desk: Desk = Depends(page(DIRECTOR, "publish")),  # noqa: B008
 ) -> Response:
     back = f"/director/solves/{job_id}"
-    job = _jobs(request).jobs.get(job_id)
+    job = _jobs(request).find(job_id, schedule=True)
     found = uploaded_term(desk.ledger, job.term_id) if job is not None else None
     if job is None or job.schedule is None or found is None:
         return done(request, back, "That solve has no schedule to publish.", "error")

@@ -3,9 +3,10 @@
 The cookie (HttpOnly, SameSite=Strict, Secure when configured) carries the token's *id*, a
 random session id and the session's CSRF token, signed with itsdangerous and valid for
 ``session_hours``; the token itself never leaves the login form. Every request looks the token
-up again (:func:`api.http.auth.principal_by_id`), so revoking it ends its sessions; logging out
-ends the session id on this process. Roles are checked against the API's
-:data:`~api.http.auth.PERMISSIONS`; every POST must carry the session's CSRF token.
+up again (:func:`api.http.auth.principal_by_id`), so revoking it ends its sessions; signing out
+ends the session id in the ledger, for every worker process of the service. Roles are checked
+against the API's :data:`~api.http.auth.PERMISSIONS`; every POST must carry the session's CSRF
+token.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from api.http.auth import PERMISSIONS, Principal, allowed, principal_by_id
 from api.web.settings import WebSettings
+from ledger.schema import EndedDeskSession
 from ledger.store import Ledger
 
 COOKIE = "otg_desk"
@@ -44,7 +46,8 @@ class DeskForbiddenError(Exception):
 
 @dataclass
 class WebState:
-    """The desk's per-process state: settings, the cookie signer, ended session ids."""
+    """The desk's per-process state: settings, the cookie signer, session ids this process has
+    seen ended (the ledger holds them all)."""
 
     settings: WebSettings
     signer: URLSafeTimedSerializer = field(init=False)
@@ -97,11 +100,28 @@ def start_session(request: Request, response: Response, principal: Principal) ->
 
 
 def end_session(request: Request, response: Response) -> None:
-    """Forget the session on this process and clear its cookie."""
+    """End the session in the ledger (every worker refuses its cookie) and clear the cookie."""
     payload = _payload(request, COOKIE, web_state(request).max_age)
     if payload is not None:
-        web_state(request).ended.add(str(payload.get("s")))
+        sid = str(payload.get("s"))[:64]
+        ledger: Ledger = request.app.state.ledger
+        with ledger.write() as s:
+            if s.get(EndedDeskSession, sid) is None:
+                s.add(EndedDeskSession(sid=sid))
+        web_state(request).ended.add(sid)
     response.delete_cookie(COOKIE, path="/")
+
+
+def _ended(request: Request, sid: str) -> bool:
+    state = web_state(request)
+    if sid in state.ended:
+        return True
+    ledger: Ledger = request.app.state.ledger
+    with ledger.read() as s:
+        found = s.get(EndedDeskSession, sid[:64]) is not None
+    if found:
+        state.ended.add(sid)
+    return found
 
 
 def _payload(request: Request, name: str, max_age: int) -> dict[str, Any] | None:
@@ -119,7 +139,7 @@ def current(request: Request) -> Desk | None:
     """The request's desk session, if its cookie is valid and its token unrevoked."""
     state = web_state(request)
     payload = _payload(request, COOKIE, state.max_age)
-    if payload is None or payload.get("s") in state.ended:
+    if payload is None or _ended(request, str(payload.get("s"))):
         return None
     ledger: Ledger = request.app.state.ledger
     principal = principal_by_id(ledger, int(payload.get("t", 0)))

@@ -13,7 +13,10 @@ class WebSettings(BaseSettings):
 
     secret_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
-        description="Signs session cookies (default: random per process, so a restart logs out)",
+        description=(
+            "Signs session cookies (default: random per run, so a restart signs everyone out;"
+            " `otgroups serve --workers N` draws one for all its workers)"
+        ),
     )
     cookie_secure: bool = Field(
         default=False, description="Send cookies over HTTPS only (set it behind TLS)"

@@ -37,7 +37,7 @@ def _what(body: PublishRequest, ledger: Ledger, jobs: JobsDep) -> tuple[Term, Sc
             422, "invalid-input", "Invalid input", "send either solve, or term with schedule"
         )
     if body.solve is not None:
-        job = find_job(jobs, body.solve)
+        job = find_job(jobs, body.solve, schedule=True)
         if job.state != "done" or job.schedule is None:
             raise ApiProblem(409, "not-done", "No result", f"solve {body.solve} is {job.state}")
         term = load_uploaded(ledger, job.term_id)

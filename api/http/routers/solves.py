@@ -25,8 +25,8 @@ router = APIRouter(prefix=V1, tags=["solves"], dependencies=[Depends(audited)])
 Solver = Annotated[Principal, Depends(require("solve"))]
 
 
-def find_job(jobs: SolveJobs, job_id: str) -> Job:
-    job = jobs.jobs.get(job_id)
+def find_job(jobs: SolveJobs, job_id: str, schedule: bool = False) -> Job:
+    job = jobs.find(job_id, schedule)
     if job is None:
         raise not_found(f"no solve job {job_id}")
     return job
@@ -68,7 +68,7 @@ def status(job_id: str, jobs: JobsDep, _: Solver) -> JobDoc:
 @router.get("/solves/{job_id}/result", response_model=SolveResultDoc)
 def result(request: Request, job_id: str, jobs: JobsDep, _: Solver) -> SolveResultDoc:
     """The schedule of a finished job (409 while it runs or when it failed)."""
-    job = find_job(jobs, job_id)
+    job = find_job(jobs, job_id, schedule=True)
     if job.state != "done" or job.schedule is None:
         detail = f"solve {job_id} is {job.state}" + (f": {job.reason}" if job.reason else "")
         raise ApiProblem(409, "not-done", "No result", detail)
@@ -79,6 +79,6 @@ def result(request: Request, job_id: str, jobs: JobsDep, _: Solver) -> SolveResu
 
 @router.delete("/solves/{job_id}", response_model=JobDoc)
 def cancel(job_id: str, jobs: JobsDep, _: Solver) -> JobDoc:
-    """Stop a running job (a finished one is left as it is)."""
+    """Stop a running job, whichever worker runs it (a finished one is left as it is)."""
     find_job(jobs, job_id)
-    return _doc(jobs.cancel(job_id))
+    return _doc(jobs.cancel(job_id) or find_job(jobs, job_id))
