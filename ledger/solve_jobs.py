@@ -106,12 +106,6 @@ def _expire_lost(s: Session, lost_after: float) -> None:
             row.elapsed = (row.finished_at - _utc(row.started_at)).total_seconds()
 
 
-def _stale_running(s: Session, lost_after: float) -> bool:
-    stale = now() - dt.timedelta(seconds=lost_after)
-    rows = s.scalars(select(SolveJob.heartbeat_at).where(SolveJob.state == "running")).all()
-    return any(_utc(beat) < stale for beat in rows)
-
-
 def insert_running(
     ledger: Ledger,
     job_id: str,
@@ -225,11 +219,7 @@ def find_job(
 
 def recent_jobs(ledger: Ledger, limit: int = 10, lost_after: float = LOST_AFTER) -> list[Job]:
     """The latest ``limit`` jobs, newest first (without their schedules)."""
-    with ledger.read() as s:
-        stale = _stale_running(s, lost_after)
-    if stale:
-        with ledger.write() as s:
-            _expire_lost(s, lost_after)
+    stale = now() - dt.timedelta(seconds=lost_after)
     with ledger.read() as s:
         rows = s.scalars(
             select(SolveJob)
@@ -237,4 +227,8 @@ def recent_jobs(ledger: Ledger, limit: int = 10, lost_after: float = LOST_AFTER)
             .order_by(SolveJob.started_at.desc())
             .limit(limit)
         ).all()
-        return [_job(row, schedule=False) for row in rows]
+        if not any(r.state == "running" and _utc(r.heartbeat_at) < stale for r in rows):
+            return [_job(row, schedule=False) for row in rows]
+    with ledger.write() as s:
+        _expire_lost(s, lost_after)
+    return recent_jobs(ledger, limit, lost_after)

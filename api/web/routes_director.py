@@ -112,15 +112,15 @@ def solve_page(
     job_id: str,
     desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
 ) -> Response:
-    job = _jobs(request).find(job_id, schedule=True)
+    job = _jobs(request).find(job_id)
     if job is None:
         return render.page(request, desk, "missing.html.j2", "No such solve", 404, what="solve")
     pub = published_or_none(desk.ledger)
     diff, schedule = None, None
-    if job.state == "done" and job.schedule is not None:
-        found = uploaded_term(desk.ledger, job.term_id)
-        if found is not None:
-            schedule = terms.job_schedule(job, found[0])
+    found = uploaded_term(desk.ledger, job.term_id) if job.state == "done" else None
+    if found is not None:
+        schedule = terms.job_schedule(_jobs(request), job, found[0])
+        if schedule is not None:
             if pub is not None:
                 diff = schedule_diff(pub.schedule, schedule)
             log_access(request, [p for sec in schedule.sections for p in sec.participants])
@@ -158,12 +158,12 @@ def publish(
     desk: Desk = Depends(page(DIRECTOR, "publish")),  # noqa: B008
 ) -> Response:
     back = f"/director/solves/{job_id}"
-    job = _jobs(request).find(job_id, schedule=True)
+    job = _jobs(request).find(job_id)
     found = uploaded_term(desk.ledger, job.term_id) if job is not None else None
-    if job is None or job.schedule is None or found is None:
+    schedule = terms.job_schedule(_jobs(request), job, found[0]) if job and found else None
+    if job is None or found is None or schedule is None:
         return done(request, back, "That solve has no schedule to publish.", "error")
     term = found[0]
-    schedule = terms.job_schedule(job, term)
     try:
         start = dt.date.fromisoformat(from_date) if from_date else None
         summary = publish_summary(

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.http.jobs import Job
+from api.http.jobs import Job, SolveJobs
 from ledger.store import Ledger
 from ledger.uploads import uploaded_terms
 from models import Schedule, Term, parse_schedule, parse_term
@@ -51,14 +51,17 @@ _LOCK = threading.Lock()
 _RESULTS: OrderedDict[str, Schedule] = OrderedDict()
 
 
-def job_schedule(job: Job, term: Term) -> Schedule:
-    """A finished solve's schedule, checked against its term once."""
+def job_schedule(jobs: SolveJobs, job: Job, term: Term) -> Schedule | None:
+    """A finished solve's schedule, read from the ledger and checked against its term once;
+    None while it has none."""
     with _LOCK:
         hit = _RESULTS.get(job.id)
     if hit is not None:
         return hit
-    assert job.schedule is not None
-    schedule = parse_schedule(job.schedule, term, f"solve {job.id}")
+    found = job if job.schedule is not None else jobs.find(job.id, schedule=True)
+    if found is None or found.schedule is None:
+        return None
+    schedule = parse_schedule(found.schedule, term, f"solve {job.id}")
     with _LOCK:
         _RESULTS[job.id] = schedule
         while len(_RESULTS) > 4:
