@@ -12,6 +12,9 @@ and the slot, so clash tests are single integer ANDs.
 
 from __future__ import annotations
 
+import math
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from optimizer.cpsat.variables import Slot
@@ -72,6 +75,8 @@ class Greedy:
         self.sections: dict[Slot, OpenSection] = {}
         self.pools: dict[str, list[set[str]]] = {}
         """type → per pattern, the unplaced requesters free for it (built on first use)."""
+        self.pool_weights: dict[str, list[Counter[int]]] = {}
+        """type → per pattern, how many of its pool have each request weight."""
 
     def _mask(self, data: TypeData, k: int) -> tuple[int, int]:
         return self.grid.masks(data, k)
@@ -130,9 +135,14 @@ class Greedy:
         )
 
     def _free_staff(self, data: TypeData, k: int) -> list[str]:
-        ok = [sid for sid in data.staff if self._staff_ok(sid, data, k)]
-        ok.sort(key=lambda sid: (self.staff_week.get(sid, 0), sid))
-        return ok[: data.group_type.staff.count]
+        """Up to ``count`` leaders free for the pattern, least loaded this week first."""
+        need, found = data.group_type.staff.count, []
+        for sid in sorted(data.staff, key=lambda sid: (self.staff_week.get(sid, 0), sid)):
+            if self._staff_ok(sid, data, k):
+                found.append(sid)
+                if len(found) == need:
+                    break
+        return found
 
     def _place(self, data: TypeData, k: int) -> tuple[str | None, str | None, int] | None:
         """A free room (or vehicle) for the pattern and the members it allows, or None."""
@@ -207,36 +217,38 @@ class Greedy:
     ) -> list[str]:
         chosen: list[str] = []
         trial = OpenSection(section.type_id, k, section.room, section.vehicle, section.staff, [])
+        extra: dict[RunRef, list[str]] = {}
         for pid in pool:
             if len(chosen) >= capacity:
                 break
-            if self._joinable(pid, data, k, trial) and self._rider_ok(pid, data, k) is not None:
-                if self.people[pid].transport == "van" and not self._seats_hold(
-                    chosen, pid, data, k
-                ):
-                    continue
-                chosen.append(pid)
-                trial.members.append(pid)
+            if not self._joinable(pid, data, k, trial):
+                continue
+            choice = self._rider_ok(pid, data, k)
+            if choice is None or not self._seats_hold(extra, pid, choice):
+                continue
+            chosen.append(pid)
+            trial.members.append(pid)
         return chosen
 
-    def _seats_hold(self, chosen: list[str], pid: str, data: TypeData, k: int) -> bool:
-        """Van seats still suffice when ``pid`` rides along with the riders chosen so far."""
-        extra: dict[RunRef, list[str]] = {}
-        for other in [*chosen, pid]:
-            choice = self._rider_ok(other, data, k)
-            if choice is None:
-                return False
-            for day, run in choice.items():
-                if self.rides.get((other, day)) != run:
-                    extra.setdefault(run, []).append(other)
-        for run, riders in extra.items():
+    def _seats_hold(
+        self, extra: dict[RunRef, list[str]], pid: str, choice: dict[str, RunRef]
+    ) -> bool:
+        """Van seats still suffice when ``pid`` rides ``choice`` (day → run) beside ``extra``
+        (run → riders new to it so far); if so, ``pid`` joins ``extra``."""
+        new = [run for day, run in choice.items() if self.rides.get((pid, day)) != run]
+        wheelchair = self.people[pid].wheelchair
+        for run in new:
             vehicle = self.vehicles[run.vehicle]
             now = self.run_riders.get(run, set())
-            if len(now) + len(riders) > vehicle.seats:
+            riders = extra.get(run, [])
+            if len(now) + len(riders) + 1 > vehicle.seats:
                 return False
-            chairs = sum(self.people[r].wheelchair for r in [*now, *riders])
-            if chairs > vehicle.wheelchair_seats:
-                return False
+            if wheelchair:
+                chairs = sum(self.people[r].wheelchair for r in [*now, *riders])
+                if chairs + 1 > vehicle.wheelchair_seats:
+                    return False
+        for run in new:
+            extra.setdefault(run, []).append(pid)
         return True
 
     def _value(self, data: TypeData, members: list[str]) -> int:
@@ -245,9 +257,17 @@ class Greedy:
     def _pools(self, data: TypeData) -> list[set[str]]:
         """Per pattern of the type, the unplaced requesters free for it (kept up to date)."""
         if data.id not in self.pools:
-            self.pools[data.id] = [
-                {pid for pid in data.members if self._free_for(pid, data, k)}
-                for k in range(len(data.patterns))
+            pools: list[set[str]] = [set() for _ in data.patterns]
+            for pid, patterns in data.members.items():
+                if (pid, data.id) in self.placed:
+                    continue
+                busy = self.busy_people.get(pid, 0)
+                for k in patterns:
+                    if not busy & self._mask(data, k)[1]:
+                        pools[k].add(pid)
+            self.pools[data.id] = pools
+            self.pool_weights[data.id] = [
+                Counter(self.prep.weight[pid, data.id] for pid in pool) for pool in pools
             ]
         return self.pools[data.id]
 
@@ -260,11 +280,15 @@ class Greedy:
 
     def _potential(self, data: TypeData, k: int) -> int:
         """Weight of the ``max_size`` heaviest free requesters: an upper bound on a section."""
-        pool = self._pools(data)[k]
-        if len(pool) < data.group_type.min_size:
+        if len(self._pools(data)[k]) < data.group_type.min_size:
             return 0
-        weights = sorted((self.prep.weight[pid, data.id] for pid in pool), reverse=True)
-        return sum(weights[: data.group_type.max_size])
+        total, room = 0, data.group_type.max_size
+        for weight, count in sorted(self.pool_weights[data.id][k].items(), reverse=True):
+            take = min(count, room)
+            total, room = total + take * weight, room - take
+            if not room:
+                break
+        return total
 
     def _withdraw(self, pid: str, type_id: str, busy: int) -> None:
         """Keep the pools true after ``pid`` was placed in ``type_id`` and is now ``busy``."""
@@ -273,9 +297,11 @@ class Greedy:
             if pools is None:
                 continue
             data = self.prep.types[other]
+            weight = self.prep.weight[pid, other]
             for k in data.members[pid]:
-                if other == type_id or self._mask(data, k)[1] & busy:
-                    pools[k].discard(pid)
+                if pid in pools[k] and (other == type_id or self._mask(data, k)[1] & busy):
+                    pools[k].remove(pid)
+                    self.pool_weights[other][k][weight] -= 1
 
     def best_section(self, data: TypeData) -> OpenSection | None:
         """The most valuable section of the type that can open now, or None."""
@@ -288,8 +314,10 @@ class Greedy:
                 break
             k = -neg_k
             place = self._place(data, k)
+            if place is None:
+                continue
             staff = self._free_staff(data, k)
-            if place is None or len(staff) < data.group_type.staff.count:
+            if len(staff) < data.group_type.staff.count:
                 continue
             room, vehicle, capacity = place
             section = OpenSection(data.id, k, room, vehicle, tuple(staff))
@@ -396,9 +424,8 @@ class Greedy:
         section = self.sections[slot]
         data = self.prep.types[section.type_id]
         k = section.pattern
-        if self._rider_ok(pid, data, k) is None:
-            return False
-        if not self._seats_hold([], pid, data, k):
+        choice = self._rider_ok(pid, data, k)
+        if choice is None or not self._seats_hold({}, pid, choice):
             return False
         gt = data.group_type
         if section.room is not None:
@@ -410,15 +437,19 @@ class Greedy:
         return len(section.members) < cap
 
     # -- the whole run -------------------------------------------------------------------
-    def run(self) -> Plan:
+    def run(self, deadline: float = math.inf) -> Plan:
+        """Open sections, scarcest type first, then fill them; past ``deadline`` (monotonic
+        clock) stop where it stands: every step keeps the plan valid."""
         for data in self._scarcest_first():
             free = [(data.id, i) for i in range(data.slots) if (data.id, i) not in self.sections]
             for slot in free:
+                if time.monotonic() >= deadline:
+                    return self.plan()
                 section = self.best_section(data)
                 if section is None:
                     break
                 self.commit(slot, section)
-        self._fill_open_sections()
+        self._fill_open_sections(deadline)
         return self.plan()
 
     def _scarcest_first(self) -> list[TypeData]:
@@ -429,7 +460,7 @@ class Greedy:
 
         return sorted(self.prep.types.values(), key=lambda d: (-pressure(d), d.id))
 
-    def _fill_open_sections(self) -> None:
+    def _fill_open_sections(self, deadline: float = math.inf) -> None:
         """Unplaced requests, heaviest first, into any open section they can join."""
         waiting = sorted(
             (
@@ -441,6 +472,8 @@ class Greedy:
             key=lambda key: (-self.prep.weight[key], key),
         )
         for pid, type_id in waiting:
+            if time.monotonic() >= deadline:
+                return
             data = self.prep.types[type_id]
             for slot, section in sorted(self.sections.items()):
                 if section.type_id != type_id or (pid, type_id) in self.placed:
@@ -461,6 +494,7 @@ class Greedy:
         return plan
 
 
-def greedy_plan(prep: Prepared, start: Plan | None = None) -> Plan:
-    """A valid plan built greedily, starting from ``start`` when given."""
-    return Greedy(prep, start).run()
+def greedy_plan(prep: Prepared, start: Plan | None = None, deadline: float = math.inf) -> Plan:
+    """A valid plan built greedily, starting from ``start`` when given; a smaller one when
+    ``deadline`` (monotonic clock) comes first."""
+    return Greedy(prep, start).run(deadline)

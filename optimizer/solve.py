@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from models.schedule import Schedule, SecondaryAims, Section, Status
 from models.term import Term
 from models.validation import Violation, validate_schedule
-from optimizer.bounds import capacity_bound, data_bound
+from optimizer.bounds import DataBound, capacity_bound, data_bound, type_bounds
 from optimizer.cpsat.model import CpsatScheduler, PhaseResult, Progress
 from optimizer.greedy import greedy_plan
 from optimizer.lns import LnsStats, improve
@@ -71,7 +71,7 @@ def solve(
     prep = prepare(term)
     ident = build_identity(prep, previous)
     start = previous_plan(prep, ident) if previous is not None else None
-    plan = canonical(greedy_plan(prep, start), ident, prep)
+    plan = canonical(greedy_plan(prep, start, deadline), ident, prep)
     first_valid = time.monotonic() - started
     if progress is not None:  # the first valid schedule is the first point of the curve
         progress("score", plan.score(prep), capacity_bound(prep), first_valid)
@@ -82,7 +82,11 @@ def solve(
     if whole:  # small terms: each type solved alone shows what its meeting times allow
         seconds = (score_deadline - time.monotonic()) * TYPE_OPTIMA_SHARE
         caps = type_optima(prep, options, seconds)
-    limits = data_bound(prep, caps)
+    if time.monotonic() < deadline:
+        limits = data_bound(prep, caps)
+    else:  # out of time already (a huge term, a tiny limit): the seat bound costs nothing
+        seats = type_bounds(prep)
+        limits = DataBound(sum(seats.values()), seats)
     bound = limits.total
     progress = _capped(progress, bound)
 

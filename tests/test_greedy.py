@@ -12,7 +12,7 @@ from models.validation import validate_schedule
 from optimizer.cpsat.model import CpsatScheduler
 from optimizer.greedy import greedy_plan
 from optimizer.options import SolveOptions
-from optimizer.plan import canonical
+from optimizer.plan import Plan, canonical
 from optimizer.prepare import prepare
 from optimizer.solve import to_schedule
 from optimizer.stability import build_identity
@@ -52,3 +52,19 @@ def test_greedy_keeps_a_starting_plan(demo) -> None:
     first = greedy_plan(prep)
     again = greedy_plan(prep, first)
     assert again.slots == first.slots
+
+
+def test_greedy_past_its_deadline_stops_with_a_valid_plan(demo) -> None:
+    """A deadline already past opens no new section; a starting plan is still kept whole, and
+    what comes out is valid (a solve with a tiny time limit still answers in time)."""
+    prep = prepare(demo)
+    ident = build_identity(prep, None)
+    assert greedy_plan(prep, deadline=0.0).slots == {}
+    full = greedy_plan(prep)
+    part = dict(list(full.slots.items())[: len(full.slots) // 2])
+    start = Plan(slots=part, rides=dict(full.rides))
+    cut = greedy_plan(prep, start, deadline=0.0)
+    assert cut.slots.keys() == part.keys()
+    schedule = to_schedule(prep, ident, cut, Status.FEASIBLE, None, 0.0)
+    assert validate_schedule(demo, schedule) == []
+    assert 0 < schedule.score < full.score(prep)

@@ -14,6 +14,7 @@ than the optimizer's best-section-first.
 
 from __future__ import annotations
 
+import math
 import time
 
 from models.schedule import Status
@@ -29,10 +30,12 @@ from optimizer.stability import build_identity
 class SpreadsheetGreedy(Greedy):
     """Person-first greedy over the prepared term."""
 
-    def run(self) -> Plan:
+    def run(self, deadline: float = math.inf) -> Plan:
+        """Every type in turn, then the open sections filled (``deadline`` bounds the filling;
+        the baseline is always run to the end of its types)."""
         for data in self._scarcest_first():
             self._schedule_type(data)
-        self._fill_open_sections()
+        self._fill_open_sections(deadline)
         return self.plan()
 
     def _schedule_type(self, data: TypeData) -> None:
