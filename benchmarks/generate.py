@@ -4,8 +4,9 @@
 
 Without ``--out`` the document goes to standard output. ``--report`` prints demand against
 planned capacity per group type to standard error; ``--greedy`` also runs the greedy scheduler
-(:func:`optimizer.solve_greedy`) and reports how many requests it places. Distributions:
-``benchmarks/README.md``.
+(:func:`optimizer.solve_greedy`) and reports how many requests it places. ``--wide-weeks``
+turns the term into the stress variant of :mod:`benchmarks.generator.wide` (15-minute slots,
+everyone free all week). Distributions: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from benchmarks.generator import generate_term
 from benchmarks.generator.report import placement, summary
+from benchmarks.generator.wide import wide_weeks
 from models import parse_term, write_json
 
 __all__ = ["generate_term", "main"]
@@ -32,11 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the term JSON here (atomically)")
     parser.add_argument("--report", action="store_true", help="print demand vs capacity")
     parser.add_argument("--greedy", action="store_true", help="also run the greedy scheduler")
+    parser.add_argument(
+        "--wide-weeks", action="store_true", help="stress variant: everyone free all week"
+    )
     args = parser.parse_args(argv)
     if args.participants < 1:
         parser.error("--participants must be at least 1")
 
     term = generate_term(args.participants, args.seed)
+    if args.wide_weeks:
+        term = wide_weeks(term)
     parse_term(term, source="generated term")
     if args.out is None:
         sys.stdout.write(json.dumps(term, indent=1, ensure_ascii=False) + "\n")

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.generate import generate_term, main
 from benchmarks.generator.report import demand_table, placement
+from benchmarks.generator.wide import wide_weeks
 from models import Term, parse_term
 from models.common import parse_time
 from optimizer import solve_greedy
@@ -59,6 +60,19 @@ def test_cli_writes_the_same_document(tmp_path: Path) -> None:
     out = tmp_path / "term.json"
     assert main(["--participants", "60", "--seed", "2", "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == generate_term(60, seed=2)
+
+
+def test_cli_wide_weeks_opens_every_week_and_schedules_validly(tmp_path: Path) -> None:
+    out = tmp_path / "wide.json"
+    assert main(["--participants", "60", "--seed", "2", "--wide-weeks", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc == wide_weeks(generate_term(60, seed=2))
+    term = parse_term(doc)
+    assert term.calendar.slot_minutes == 15 and len(term.calendar.days) == 7
+    everyone = [*term.participants, *term.staff, *term.vehicles]
+    assert all(len(x.available) == 7 for x in everyone)
+    result = solve_greedy(term)
+    assert result.violations == [] and result.schedule.score > 0
 
 
 # ----- validity -----
