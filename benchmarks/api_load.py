@@ -20,12 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -37,6 +33,7 @@ from sqlalchemy import select
 
 from api.http.auth import new_token
 from benchmarks.generate import generate_term
+from benchmarks.server import ServerStoppedError, serve_process
 from ledger.publish import publish
 from ledger.schema import DatedSession, Makeup, MakeupCancellation
 from ledger.state import day_schedule, enrolled, published
@@ -58,12 +55,6 @@ class Tally:
     def add(self, kind: str, seconds: float, status: int) -> None:
         self.latencies[kind].append(seconds)
         self.statuses[status] = self.statuses.get(status, 0) + 1
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(folder: Path, participants: int, seed: int) -> tuple[str, list[tuple[str, int]]]:
@@ -222,44 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         url, pairs = prepare(folder, args.participants, args.seed)
         ledger = open_ledger(url)
         _, token = new_token(ledger, "scheduler", "load test")
-        port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--db",
-                url,
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None:
-                    raise SystemExit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-                time.sleep(0.1)
-            setup = time.monotonic() - started
-            tally = asyncio.run(drive(base, token, pairs, args.clients, args.seconds, args.think))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            with serve_process(url, args.workers) as served:
+                setup = time.monotonic() - started
+                tally = asyncio.run(
+                    drive(served.base, token, pairs, args.clients, args.seconds, args.think)
+                )
+        except ServerStoppedError as exc:
+            raise SystemExit(str(exc)) from None
         checks = verify(ledger, tally)
         ledger.dispose()
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +22,7 @@ from web_support import desk_client, login, token_for
 from api.cli import app as cli
 from api.http.auth import new_token
 from api.http.jobs import BEAT, Job, SolveJobs, TooManySolvesError
+from benchmarks.server import serve_process
 from ledger import solve_jobs
 from ledger.schema import SolveJob
 from ledger.store import Ledger, open_ledger
@@ -135,12 +132,6 @@ def test_serve_refuses_several_workers_on_an_in_memory_ledger() -> None:
     assert "Traceback" not in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_two_served_workers_run_one_solve_from_start_to_result(tmp_path: Path) -> None:
     """``otgroups serve --workers 2``: a solve started through one worker is polled, fetched
     and its twin cancelled through whichever worker answers each request."""
@@ -148,52 +139,27 @@ def test_two_served_workers_run_one_solve_from_start_to_result(tmp_path: Path) -
     ledger = open_ledger(url)
     _, token = new_token(ledger, "director", "test director")
     ledger.dispose()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTGROUPS_")}
-    command = [sys.executable, "-m", "api.cli", "serve", "--workers", "2"]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--db", url],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     headers = {"Authorization": f"Bearer {token}"}
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            _wait_until_up(client, server)
-            uploaded = client.post("/v1/terms", json=json.loads(DEMO.read_text()), headers=headers)
-            tid = uploaded.raise_for_status().json()["id"]
-            solves = f"/v1/terms/{tid}/solves"
-            started = client.post(solves, json={"time_limit": 3}, headers=headers)
-            assert started.status_code == 202, started.text
-            job_id = started.json()["id"]
-            states = []
-            for _ in range(120):
-                states.append(client.get(f"/v1/solves/{job_id}", headers=headers).json())
-                if states[-1]["state"] != "running":
-                    break
-                time.sleep(0.25)
-            assert states[-1]["state"] == "done", states[-1]
-            result = client.get(f"/v1/solves/{job_id}/result", headers=headers)
-            assert result.status_code == 200 and result.json()["score"] > 0
-            longer = client.post(solves, json={"time_limit": 120}, headers=headers).json()
-            stopped = client.delete(f"/v1/solves/{longer['id']}", headers=headers).json()
-            assert stopped["state"] == "cancelled", stopped
-    finally:
-        server.terminate()
-        _, errors = server.communicate(timeout=30)
-    assert "Traceback" not in errors
-
-
-def _wait_until_up(client: httpx.Client, server: subprocess.Popen[str]) -> None:
-    for _ in range(120):
-        if server.poll() is not None:
-            raise AssertionError(server.stderr.read() if server.stderr else "server exited")
-        try:
-            if client.get("/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError("the server did not answer /healthz")
+    with (
+        serve_process(url, workers=2) as served,
+        httpx.Client(base_url=served.base, timeout=30) as client,
+    ):
+        uploaded = client.post("/v1/terms", json=json.loads(DEMO.read_text()), headers=headers)
+        tid = uploaded.raise_for_status().json()["id"]
+        solves = f"/v1/terms/{tid}/solves"
+        started = client.post(solves, json={"time_limit": 3}, headers=headers)
+        assert started.status_code == 202, started.text
+        job_id = started.json()["id"]
+        states = []
+        for _ in range(120):
+            states.append(client.get(f"/v1/solves/{job_id}", headers=headers).json())
+            if states[-1]["state"] != "running":
+                break
+            time.sleep(0.25)
+        assert states[-1]["state"] == "done", states[-1]
+        result = client.get(f"/v1/solves/{job_id}/result", headers=headers)
+        assert result.status_code == 200 and result.json()["score"] > 0
+        longer = client.post(solves, json={"time_limit": 120}, headers=headers).json()
+        stopped = client.delete(f"/v1/solves/{longer['id']}", headers=headers).json()
+        assert stopped["state"] == "cancelled", stopped
+    assert "Traceback" not in served.errors
