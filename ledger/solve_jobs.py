@@ -217,18 +217,19 @@ def find_job(
     return find_job(ledger, job_id, schedule, lost_after)
 
 
-def recent_jobs(ledger: Ledger, limit: int = 10, lost_after: float = LOST_AFTER) -> list[Job]:
-    """The latest ``limit`` jobs, newest first (without their schedules)."""
+def recent_jobs(
+    ledger: Ledger, limit: int = 10, lost_after: float = LOST_AFTER, term_id: int | None = None
+) -> list[Job]:
+    """The latest ``limit`` jobs (of uploaded term ``term_id`` when given), newest first,
+    without their schedules."""
     stale = now() - dt.timedelta(seconds=lost_after)
+    query = select(SolveJob).options(defer(SolveJob.schedule))
+    if term_id is not None:
+        query = query.where(SolveJob.term_id == term_id)
     with ledger.read() as s:
-        rows = s.scalars(
-            select(SolveJob)
-            .options(defer(SolveJob.schedule))
-            .order_by(SolveJob.started_at.desc())
-            .limit(limit)
-        ).all()
+        rows = s.scalars(query.order_by(SolveJob.started_at.desc()).limit(limit)).all()
         if not any(r.state == "running" and _utc(r.heartbeat_at) < stale for r in rows):
             return [_job(row, schedule=False) for row in rows]
     with ledger.write() as s:
         _expire_lost(s, lost_after)
-    return recent_jobs(ledger, limit, lost_after)
+    return recent_jobs(ledger, limit, lost_after, term_id)

@@ -162,4 +162,11 @@ def test_two_served_workers_run_one_solve_from_start_to_result(tmp_path: Path) -
         longer = client.post(solves, json={"time_limit": 120}, headers=headers).json()
         stopped = client.delete(f"/v1/solves/{longer['id']}", headers=headers).json()
         assert stopped["state"] == "cancelled", stopped
+        listed = client.get("/v1/solves", params={"term": tid}, headers=headers).json()
+        assert [(j["id"], j["state"]) for j in listed] == [
+            (longer["id"], "cancelled"),
+            (job_id, "done"),
+        ]
+        other = client.get("/v1/solves", params={"term": tid + 1}, headers=headers)
+        assert other.status_code == 200 and other.json() == []
     assert "Traceback" not in served.errors

@@ -89,9 +89,9 @@ class SolveJobs:
         """The job ``job_id`` (with its schedule document when ``schedule``), or None."""
         return solve_jobs.find_job(self.ledger, job_id, schedule, self.lost_after)
 
-    def recent(self, limit: int = 10) -> list[Job]:
-        """The service's latest jobs, newest first."""
-        return solve_jobs.recent_jobs(self.ledger, limit, self.lost_after)
+    def recent(self, limit: int = 10, term_id: int | None = None) -> list[Job]:
+        """The service's latest jobs (of one uploaded term when ``term_id``), newest first."""
+        return solve_jobs.recent_jobs(self.ledger, limit, self.lost_after, term_id)
 
     def start(self, term_id: int, term_doc: dict[str, Any], options: dict[str, Any]) -> Job:
         """Record a running job and start its process (:class:`TooManySolvesError` when every

@@ -1,20 +1,21 @@
-"""``/v1/terms/{id}/solves`` and ``/v1/solves/{job}``: solves as jobs in worker processes.
+"""``/v1/terms/{id}/solves`` and ``/v1/solves``: solves as jobs in worker processes.
 
 Starting one caps its time limit by the service's setting and refuses (429) when the service
 already runs its most solves at once; a term no request of which can be placed is a 422 with the
 reasons. Status gives live progress (best score, proven bound, gap, elapsed); the result is the
-contract's schedule document.
+contract's schedule document. The list and every job's status, result and cancel answer from
+any worker process of the service (the jobs live in the ledger).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, IdPath, JobsDep, LedgerDep, SettingsDep
+from api.http.deps import MAX_ID, V1, IdPath, JobsDep, LedgerDep, SettingsDep
 from api.http.jobs import InfeasibleTermError, Job, SolveJobs, start_solve
 from api.http.problems import ApiProblem, not_found
 from api.http.routers.terms import uploaded_or_404
@@ -57,6 +58,17 @@ def start(
             422, "infeasible-term", "Infeasible term", str(exc), explanation=exc.reasons
         ) from None
     return _doc(job)
+
+
+@router.get("/solves", response_model=list[JobDoc])
+def listed(
+    jobs: JobsDep,
+    _: Solver,
+    term: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this term's")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[JobDoc]:
+    """The service's latest solves, newest first, from every worker (optionally one term's)."""
+    return [_doc(job) for job in jobs.recent(limit, term)]
 
 
 @router.get("/solves/{job_id}", response_model=JobDoc)
