@@ -39,17 +39,17 @@ def serve_command(
     from api.http.app import create_app
     from api.http.settings import Settings
 
-    if db is not None:
-        os.environ["OTGROUPS_DB_URL"] = db  # workers read their settings from the environment
-    settings = Settings()
+    settings = Settings() if db is None else Settings(db_url=db)
     if workers > 1 and in_memory_url(settings.db_url):
         raise _StopError(2, "Input error: --workers above 1 needs a ledger file or server URL")
     open_ledger(settings.db_url).dispose()  # a bad URL or database is one plain line, here
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
         return
-    # Every worker must sign and check desk cookies with one key: without a configured key, one
-    # is drawn here for this run (a restart signs everyone out, as with one worker).
+    # Each worker builds its settings from the environment. Every worker must sign and check
+    # desk cookies with one key: without a configured key, one is drawn here for this run (a
+    # restart signs everyone out, as with one worker).
+    os.environ["OTGROUPS_DB_URL"] = settings.db_url
     os.environ.setdefault(SECRET_KEY_VARIABLE, secrets.token_urlsafe(32))
     uvicorn.run(
         "api.http.app:create_app",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,11 +126,13 @@ def test_signing_out_on_one_worker_ends_the_session_on_every_worker(tmp_path, mo
         assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
 
 
-def test_serve_refuses_several_workers_on_an_in_memory_ledger() -> None:
+def test_serve_refuses_several_workers_on_an_in_memory_ledger(monkeypatch) -> None:
+    monkeypatch.delenv("OTGROUPS_DB_URL", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--db", "sqlite://"])
     assert result.exit_code == 2
     assert "--workers above 1 needs a ledger file" in result.output
     assert "Traceback" not in result.output
+    assert "OTGROUPS_DB_URL" not in os.environ  # a refused start leaves the settings alone
 
 
 def test_two_served_workers_run_one_solve_from_start_to_result(tmp_path: Path) -> None:
