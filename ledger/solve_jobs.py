@@ -97,10 +97,10 @@ def _job(row: SolveJob, schedule: bool) -> Job:
 def _expire_lost(s: Session, lost_after: float) -> None:
     """Mark failed every running job whose heartbeat is older than ``lost_after`` seconds."""
     stale = now() - dt.timedelta(seconds=lost_after)
-    lost = s.scalars(
+    running = s.scalars(
         select(SolveJob).where(SolveJob.state == "running").options(defer(SolveJob.schedule))
     ).all()
-    for row in lost:
+    for row in running:
         if _utc(row.heartbeat_at) < stale:
             row.state, row.reason, row.finished_at = "failed", LOST_REASON, now()
             row.elapsed = (row.finished_at - _utc(row.started_at)).total_seconds()
