@@ -47,9 +47,9 @@ def requested_masks(prep: Prepared) -> dict[str, dict[str, list[int]]]:
     for type_id, data in prep.types.items():
         if data.slots == 0 or not data.patterns:
             continue
+        wide = [grid.masks(data, k)[1] for k in range(len(data.patterns))]
         for pid, ks in data.members.items():
-            masks = {grid.masks(data, k)[1] for k in ks}
-            out.setdefault(pid, {})[type_id] = sorted(masks)
+            out.setdefault(pid, {})[type_id] = sorted({wide[k] for k in ks})
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from importlib.resources import files
 from pathlib import Path
 
@@ -117,3 +118,25 @@ def test_many_crowded_weeks_are_counted_not_listed(tmp_path: Path) -> None:
     output = " ".join(result.output.split())  # the console wraps long lines
     assert [f"warning P{i}:" in output for i in range(1, 8)] == [True] * 5 + [False] * 2
     assert "and 2 more participants whose week cannot hold all their groups" in output
+
+
+def test_time_limit_counts_what_the_command_did_before_the_search(tmp_path: Path, monkeypatch):
+    """``--time-limit`` bounds the whole command: when the process has already spent 5 of its
+    6 s (reading, checks), the search gets the 1 s minimum, not 6 s."""
+    from api import cli
+    from benchmarks.generate import generate_term
+
+    term = tmp_path / "term.json"
+    term.write_text(json.dumps(generate_term(250, 0)))
+    out = tmp_path / "schedule.json"
+    monkeypatch.setitem(cli.PROCESS, "started", time.monotonic() - 5.0)
+    result = run("solve", str(term), "--time-limit", "6", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["solve_seconds"] < 3.5
+
+
+def test_the_search_reserve_grows_with_requests_but_never_past_half_the_limit() -> None:
+    from optimizer.solve import reserve_seconds
+
+    assert reserve_seconds(60, 6000) > reserve_seconds(60, 100) > 0
+    assert reserve_seconds(4, 100_000) == 2.0
