@@ -80,7 +80,7 @@ def test_the_solve_limit_holds_across_workers_and_a_cancel_reaches_the_runner(tw
     job = a.start(term_id, json.loads(DEMO.read_text()), {**OPTIONS, "time_limit": 120.0})
     with pytest.raises(TooManySolvesError):
         b.start(term_id, json.loads(DEMO.read_text()), OPTIONS)
-    process = a._processes[job.id]
+    process, _ = a._running[job.id]
     cancelled = b.cancel(job.id)  # b does not run it: it asks a, through the ledger
     assert cancelled is not None and cancelled.state == "cancelled"
     assert cancelled.reason == "cancelled by request"

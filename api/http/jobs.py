@@ -80,8 +80,8 @@ class SolveJobs:
         self.limit = limit
         self.lost_after = lost_after
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
-        self._processes: dict[str, Any] = {}
-        self._started: dict[str, float] = {}
+        self._running: dict[str, tuple[Any, float]] = {}
+        """Jobs this process runs: their solve process and when they started (monotonic)."""
         self._lock = threading.Lock()
         self._context = mp.get_context("spawn")
 
@@ -102,24 +102,22 @@ class SolveJobs:
         )
         queue = self._context.Queue()
         process = self._context.Process(target=_run, args=(term_doc, options, queue), daemon=True)
+        started = time.monotonic()
         with self._lock:
-            self._processes[job_id] = process
-            self._started[job_id] = time.monotonic()
+            self._running[job_id] = (process, started)
         try:
             process.start()
         except Exception:
             self._end(job_id, "failed", reason="the solve process could not be started")
             raise
-        threading.Thread(target=self._watch, args=(job_id, process, queue), daemon=True).start()
+        watch = (job_id, process, queue, started)
+        threading.Thread(target=self._watch, args=watch, daemon=True).start()
         return job
 
-    def _elapsed(self, job_id: str) -> float:
-        return time.monotonic() - self._started.get(job_id, time.monotonic())
-
-    def _watch(self, job_id: str, process: Any, queue: Any) -> None:
+    def _watch(self, job_id: str, process: Any, queue: Any, started: float) -> None:
         phase, score, bound = "starting", None, None
         written, changed = 0.0, False
-        while job_id in self._processes:
+        while job_id in self._running:
             try:
                 message = queue.get(timeout=0.25)
             except queues.Empty:
@@ -137,10 +135,11 @@ class SolveJobs:
             elif message[0] == "failed":
                 self._end(job_id, "failed", reason=message[1])
             due = time.monotonic() - written
-            if job_id in self._processes and (due >= BEAT or (changed and due >= BEAT / 4)):
+            if job_id in self._running and (due >= BEAT or (changed and due >= BEAT / 4)):
+                elapsed = time.monotonic() - started
                 try:
                     stop = solve_jobs.record_progress(
-                        self.ledger, job_id, phase, score, bound, self._elapsed(job_id)
+                        self.ledger, job_id, phase, score, bound, elapsed
                     )
                 except SQLAlchemyError:  # a busy ledger: the next beat tries again
                     log.warning("could not record the progress of solve %s", job_id)
@@ -158,15 +157,15 @@ class SolveJobs:
     ) -> None:
         """Record the end of a job this process runs and stop its process."""
         with self._lock:
-            process = self._processes.pop(job_id, None)
-        if process is None:
+            running = self._running.pop(job_id, None)
+        if running is None:
             return
-        elapsed = self._elapsed(job_id)
+        process, started = running
+        elapsed = time.monotonic() - started
         if process.pid is not None:  # (started)
             if state != "done" and process.is_alive():
                 process.terminate()
             process.join(timeout=5)
-        self._started.pop(job_id, None)
         for attempt in range(3):  # a busy ledger: try again rather than leave the job running
             try:
                 solve_jobs.record_end(self.ledger, job_id, state, elapsed, reason, schedule)
@@ -178,7 +177,7 @@ class SolveJobs:
     def cancel(self, job_id: str, wait: float = 3 * BEAT) -> Job | None:
         """Stop a running job, whichever worker runs it (a finished one is left as it is); the
         job as it stands after up to ``wait`` seconds for another worker to stop it."""
-        if job_id in self._processes:
+        if job_id in self._running:
             self._end(job_id, "cancelled", reason="cancelled by request")
             return self.find(job_id)
         solve_jobs.request_cancel(self.ledger, job_id)
@@ -191,7 +190,7 @@ class SolveJobs:
 
     def shutdown(self) -> None:
         """Stop the jobs this process runs (the service is stopping)."""
-        for job_id in list(self._processes):
+        for job_id in list(self._running):
             self._end(job_id, "cancelled", reason="the service stopped")
 
 
