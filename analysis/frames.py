@@ -553,13 +553,12 @@ def variants(
     for name, (term, schedule) in results.items():
         waiting = Counter(w.priority for w in schedule.waitlist)
         requests = sum(len(p.requests) for p in term.participants)
-        bound = schedule.bound
         row: dict[str, object] = {
             "variant": name,
             "status": schedule.status.value,
             "score": schedule.score,
-            "bound": bound,
-            "gap": (bound - schedule.score) / bound if bound else float("nan"),
+            "bound": schedule.bound,
+            "gap": float("nan") if schedule.gap is None else schedule.gap,
             "sections": len(schedule.sections),
             "placed": requests - len(schedule.waitlist),
             "waitlisted": len(schedule.waitlist),

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from models.schedule import relative_gap
+
 Callback = Callable[[str, int | None, int | None, float], None]
 
 COLUMNS = ["phase", "elapsed", "phase_elapsed", "score", "bound", "gap"]
@@ -53,9 +55,7 @@ class ProgressRecorder:
         """One row per call: phase, elapsed, phase_elapsed, score, bound, gap."""
         rows = []
         for p in self.points:
-            gap = None
-            if p.score is not None and p.bound is not None and p.phase != "secondary":
-                gap = max(0.0, (p.bound - p.score) / abs(p.bound)) if p.bound else 0.0
+            gap = None if p.phase == "secondary" else relative_gap(p.score, p.bound)
             rows.append(
                 {
                     "phase": p.phase,

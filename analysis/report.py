@@ -57,10 +57,8 @@ class _Plots:
         return str(fragment)
 
 
-def _gap(score: int, bound: int | None) -> str:
-    if bound is None:
-        return "-"
-    return f"{max(0.0, (bound - score) / abs(bound)):.1%}" if bound else "0.0%"
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
 
 
 def report_context(
@@ -126,7 +124,7 @@ def report_context(
         "status": schedule.status.value,
         "score": schedule.score,
         "bound": "-" if schedule.bound is None else schedule.bound,
-        "gap": _gap(schedule.score, schedule.bound),
+        "gap": _percent(schedule.gap),
         "section_count": len(schedule.sections),
         "participant_count": len(term.participants),
         "request_count": sum(requested.values()),

@@ -9,14 +9,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-
-def gap(score: int | None, bound: int | None) -> float | None:
-    """Relative gap between score and bound, or None when either is unknown."""
-    if score is None or bound is None:
-        return None
-    if bound == 0:
-        return 0.0
-    return max(0.0, (bound - score) / abs(bound))
+from models.schedule import relative_gap
 
 
 def progress_text(phase: str, score: int | None, bound: int | None, elapsed: float) -> str:
@@ -24,7 +17,7 @@ def progress_text(phase: str, score: int | None, bound: int | None, elapsed: flo
     if phase == "secondary":
         cost = "-" if score is None else str(score)
         return f"score kept; polishing secondary aims, cost {cost}  {elapsed:.1f} s"
-    g = gap(score, bound)
+    g = relative_gap(score, bound)
     parts = [
         f"score {score if score is not None else '-'}",
         f"bound {bound if bound is not None else '-'}",

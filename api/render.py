@@ -8,7 +8,6 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from api.progress import gap
 from models.common import DAY_NAMES, DAYS, format_time
 from models.schedule import Schedule, Section
 from models.term import PRIORITIES, Term
@@ -21,7 +20,7 @@ def _when(section: Section) -> str:
 
 
 def headline(schedule: Schedule) -> Text:
-    g = gap(schedule.score, schedule.bound)
+    g = schedule.gap
     bound = "none" if schedule.bound is None else str(schedule.bound)
     gap_text = f", gap {g:.1%}" if g is not None else ""
     return Text(

@@ -14,11 +14,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, defer
 
 from ledger.schema import SolveJob, now
 from ledger.store import Ledger
+from models.schedule import relative_gap
 
 State = Literal["running", "done", "failed", "cancelled"]
 
@@ -50,9 +51,7 @@ class Job:
 
     @property
     def gap(self) -> float | None:
-        if self.score is None or not self.bound:
-            return None
-        return max(0.0, (self.bound - self.score) / abs(self.bound))
+        return relative_gap(self.score, self.bound)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -94,16 +93,36 @@ def _job(row: SolveJob, schedule: bool) -> Job:
     )
 
 
+def _lost(row: SolveJob, lost_after: float) -> bool:
+    """A running job whose worker has not beaten for ``lost_after`` seconds."""
+    stale = now() - dt.timedelta(seconds=lost_after)
+    return row.state == "running" and _utc(row.heartbeat_at) < stale
+
+
 def _expire_lost(s: Session, lost_after: float) -> None:
     """Mark failed every running job whose heartbeat is older than ``lost_after`` seconds."""
-    stale = now() - dt.timedelta(seconds=lost_after)
     running = s.scalars(
         select(SolveJob).where(SolveJob.state == "running").options(defer(SolveJob.schedule))
     ).all()
     for row in running:
-        if _utc(row.heartbeat_at) < stale:
+        if _lost(row, lost_after):
             row.state, row.reason, row.finished_at = "failed", LOST_REASON, now()
             row.elapsed = (row.finished_at - _utc(row.started_at)).total_seconds()
+
+
+def _read_jobs(
+    ledger: Ledger, query: Select[tuple[SolveJob]], schedule: bool, lost_after: float
+) -> list[Job]:
+    """The jobs ``query`` selects; when one of them was lost, every lost job is first marked
+    failed (one write, only then) and the query read again."""
+    with ledger.read() as s:
+        rows = s.scalars(query).all()
+        if not any(_lost(row, lost_after) for row in rows):
+            return [_job(row, schedule) for row in rows]
+    with ledger.write() as s:
+        _expire_lost(s, lost_after)
+    with ledger.read() as s:
+        return [_job(row, schedule) for row in s.scalars(query).all()]
 
 
 def insert_running(
@@ -201,20 +220,11 @@ def find_job(
     ledger: Ledger, job_id: str, schedule: bool = False, lost_after: float = LOST_AFTER
 ) -> Job | None:
     """The job ``job_id`` (with its schedule document when ``schedule``), or None."""
-    with ledger.read() as s:
-        query = select(SolveJob).where(SolveJob.id == job_id)
-        if not schedule:
-            query = query.options(defer(SolveJob.schedule))
-        row = s.scalars(query).first()
-        if row is None:
-            return None
-        if row.state != "running" or _utc(row.heartbeat_at) >= now() - dt.timedelta(
-            seconds=lost_after
-        ):
-            return _job(row, schedule)
-    with ledger.write() as s:
-        _expire_lost(s, lost_after)
-    return find_job(ledger, job_id, schedule, lost_after)
+    query = select(SolveJob).where(SolveJob.id == job_id)
+    if not schedule:
+        query = query.options(defer(SolveJob.schedule))
+    found = _read_jobs(ledger, query, schedule, lost_after)
+    return found[0] if found else None
 
 
 def recent_jobs(
@@ -222,14 +232,8 @@ def recent_jobs(
 ) -> list[Job]:
     """The latest ``limit`` jobs (of uploaded term ``term_id`` when given), newest first,
     without their schedules."""
-    stale = now() - dt.timedelta(seconds=lost_after)
     query = select(SolveJob).options(defer(SolveJob.schedule))
     if term_id is not None:
         query = query.where(SolveJob.term_id == term_id)
-    with ledger.read() as s:
-        rows = s.scalars(query.order_by(SolveJob.started_at.desc()).limit(limit)).all()
-        if not any(r.state == "running" and _utc(r.heartbeat_at) < stale for r in rows):
-            return [_job(row, schedule=False) for row in rows]
-    with ledger.write() as s:
-        _expire_lost(s, lost_after)
-    return recent_jobs(ledger, limit, lost_after, term_id)
+    query = query.order_by(SolveJob.started_at.desc()).limit(limit)
+    return _read_jobs(ledger, query, False, lost_after)

@@ -64,6 +64,17 @@ class SecondaryAims(ContractModel):
     max_staff_sessions: int = Field(default=0, description="Busiest staff member's weekly load")
 
 
+def relative_gap(score: int | None, bound: int | None) -> float | None:
+    """How far ``score`` may be from the best possible, as a share of the proven ``bound``:
+    ``(bound - score) / |bound|``, never below 0; 0 when the bound is 0; None when either is
+    unknown. The one definition every report, API answer and table uses."""
+    if score is None or bound is None:
+        return None
+    if bound == 0:
+        return 0.0
+    return max(0.0, (bound - score) / abs(bound))
+
+
 class Schedule(ContractModel):
     format: Literal["otgroups.schedule/1"] = SCHEDULE_FORMAT
     status: Status
@@ -76,6 +87,11 @@ class Schedule(ContractModel):
     secondary: SecondaryAims | None = Field(
         default=None, description="otgroups extension: secondary aims, never traded for score"
     )
+
+    @property
+    def gap(self) -> float | None:
+        """:func:`relative_gap` of this schedule's score and bound (None without a bound)."""
+        return relative_gap(self.score, self.bound)
 
     def section(self, section_id: str) -> Section:
         """The section with this id (KeyError if absent)."""

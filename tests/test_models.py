@@ -11,6 +11,7 @@ import pytest
 from helpers import small_term_doc, tiny_term
 
 from models import ContractError, document, load_term, parse_schedule, parse_term, write_json
+from models.schedule import Schedule, Status, relative_gap
 
 
 def problems(doc: Any) -> list[str]:
@@ -199,3 +200,20 @@ def test_write_is_atomic_and_complete(tmp_path: Path) -> None:
     write_json(path, term)
     assert json.loads(path.read_text())["format"] == "otgroups.term/1"
     assert [p.name for p in path.parent.iterdir()] == ["term.json"]
+
+
+@pytest.mark.parametrize(
+    ("score", "bound", "expected"),
+    [
+        (90, 100, 0.1),
+        (100, 100, 0.0),
+        (105, 100, 0.0),  # never negative
+        (0, 0, 0.0),
+        (90, None, None),
+    ],
+)
+def test_relative_gap_is_one_definition(score: int, bound: int | None, expected) -> None:
+    assert relative_gap(score, bound) == (None if expected is None else pytest.approx(expected))
+    schedule = Schedule(status=Status.FEASIBLE, score=score, bound=bound, sections=[], waitlist=[])
+    assert schedule.gap == relative_gap(score, bound)
+    assert relative_gap(None, bound) is None

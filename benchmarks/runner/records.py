@@ -44,7 +44,7 @@ class RunRecord:
     score: int | None
     bound: int | None
     gap: float | None
-    """``(bound - score) / bound`` when the bound is known."""
+    """The schedule's relative gap (:func:`models.schedule.relative_gap`) when it has a bound."""
     seconds: float | None
     """Wall seconds of the solver call in the child (term already loaded)."""
     first_valid_seconds: float | None
@@ -161,8 +161,8 @@ def build_record(
         record.note = _join(
             record.note, f"bound {schedule.bound:,} is above the total requested weight {most:,}"
         )
-    if schedule.bound:
-        record.gap = round((schedule.bound - schedule.score) / schedule.bound, 5)
+    if schedule.gap is not None:
+        record.gap = round(schedule.gap, 5)
     for priority, (placed, _requested) in placement(term, schedule).items():
         setattr(record, f"placed_{priority}", placed)
     return record
