@@ -162,7 +162,8 @@ def _solve_and_check(
     clock): when the command began, so that reading and checking count against the time limit
     and the command as a whole keeps to it."""
     previous = load_schedule(previous_path, term) if previous_path else None
-    warnings = term_warnings(prepare(term))
+    prep = prepare(term)
+    warnings = term_warnings(prep)
     crowded = [w for w in warnings if w.own_time]
     for warning in [w for w in warnings if not w.own_time] + crowded[:MAX_OWN_TIME_SHOWN]:
         err.print(f"[yellow]warning[/] {warning.message}", highlight=False)
@@ -175,7 +176,7 @@ def _solve_and_check(
     left = max(MIN_SEARCH_SECONDS, options.time_limit - (time.monotonic() - started))
     searching = dataclasses.replace(options, time_limit=min(options.time_limit, left))
     with ProgressLine(err, enabled=not quiet and not options.log) as progress:
-        result = solve(term, searching, previous=previous, progress=progress)
+        result = solve(term, searching, previous=previous, progress=progress, prep=prep)
     if result.violations:
         err.print("[bold red]The solver produced a schedule that breaks hard rules[/]:")
         print_violations(err, result.violations)

@@ -72,7 +72,11 @@ def fits_together(masks: list[list[int]], budget: Budget) -> bool:
 
 def fitting_sets(prep: Prepared, steps: int = TERM_BUDGET) -> dict[str, list[frozenset[str]]]:
     """Participant → the maximal sets of their requested types their week can hold together,
-    for every participant found unable to hold all of them (the others are left out)."""
+    for every participant found unable to hold all of them (the others are left out).
+    Computed once per preparation and budget."""
+    key = ("fitting_sets", steps)
+    if key in prep.derived:
+        return prep.derived[key]  # type: ignore[return-value]
     budget = Budget(steps)
     out: dict[str, list[frozenset[str]]] = {}
     for pid, by_type in sorted(requested_masks(prep).items()):
@@ -84,6 +88,7 @@ def fitting_sets(prep: Prepared, steps: int = TERM_BUDGET) -> dict[str, list[fro
             break
         if found is not None:
             out[pid] = found
+    prep.derived[key] = out
     return out
 
 

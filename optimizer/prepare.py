@@ -85,6 +85,9 @@ class Prepared:
     weight: dict[tuple[str, str], int]
     """(participant, group type) → weight of the request."""
     fixed: Fixed = field(default_factory=Fixed)
+    derived: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+    """Answers computed from this preparation, kept so the next caller need not recompute
+    them (the bound and the waitlist both ask :func:`optimizer.own_time.fitting_sets`)."""
 
     def staff_week_left(self, sid: str) -> int:
         return self.term.staff_member(sid).max_sessions_per_week - self.fixed.staff_week.get(sid, 0)

@@ -71,13 +71,17 @@ def solve(
     options: SolveOptions | None = None,
     previous: Schedule | None = None,
     progress: Progress | None = None,
+    prep: Prepared | None = None,
 ) -> SolveResult:
-    """Schedule ``term``; ``previous``: today's schedule, changed only where score gains."""
+    """Schedule ``term``; ``previous``: today's schedule, changed only where score gains;
+    ``prep``: ``prepare(term)`` when the caller already made it (for the term's warnings),
+    so neither it nor what was derived from it is computed twice."""
     options = options or SolveOptions()
     started = time.monotonic()
     requests = sum(len(p.requests) for p in term.participants)
     deadline = started + options.time_limit - reserve_seconds(options.time_limit, requests)
-    prep = prepare(term)
+    if prep is None or prep.term is not term:
+        prep = prepare(term)
     ident = build_identity(prep, previous)
     start = previous_plan(prep, ident) if previous is not None else None
     plan = canonical(greedy_plan(prep, start, deadline), ident, prep)

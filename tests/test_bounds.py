@@ -9,11 +9,13 @@ from helpers import group_type, participant, tiny_term, window
 from solving import solved
 
 from models import Schedule, Term, parse_term
+from optimizer import own_time
 from optimizer.bounds import capacity_bound, data_bound, type_bounds
 from optimizer.diagnose import term_warnings
 from optimizer.options import SolveOptions
 from optimizer.own_time import Budget, BudgetSpentError, fits_together, fitting_sets
 from optimizer.prepare import prepare
+from optimizer.solve import solve
 from optimizer.type_optima import type_optima
 
 
@@ -94,6 +96,25 @@ def test_a_week_that_holds_both_groups_changes_nothing() -> None:
     assert fitting_sets(prep) == {}
     assert data_bound(prep).total == capacity_bound(prep) == 600
     assert [w.message for w in term_warnings(prep)] == []
+
+
+def test_the_week_search_runs_once_for_warnings_bound_and_waitlist(monkeypatch) -> None:
+    # The CLI prepares the term for its warnings and hands that preparation to the solve: the
+    # bound and the waitlist's reasons reuse the fitting sets the warnings found.
+    term = parse_term(_two_groups([window("mon", "09:00", "10:00")]))
+    prep = prepare(term)
+    examined: list[int] = []
+    search = own_time._maximal_sets
+    monkeypatch.setattr(
+        own_time, "_maximal_sets", lambda *args: examined.append(1) or search(*args)
+    )
+    assert len(term_warnings(prep)) == 1
+    assert len(examined) == 3  # P1, P2 and P3, once each
+    result = solve(term, SolveOptions(time_limit=5, workers=1), prep=prep)
+    assert len(examined) == 3
+    assert (result.schedule.score, result.schedule.bound) == (500, 500)
+    (entry,) = [e for e in result.schedule.waitlist if e.participant == "P3"]
+    assert "available hours cannot hold" in entry.reasons[0]
 
 
 def test_a_spent_search_budget_leaves_the_rest_counted_as_fitting() -> None:
