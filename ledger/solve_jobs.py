@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, defer
 
-from ledger.schema import SolveJob, now
+from ledger.schema import SolveJob, as_utc, now
 from ledger.store import Ledger
 from models.schedule import relative_gap
 
@@ -68,13 +68,8 @@ class Job:
         }
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def _job(row: SolveJob, schedule: bool) -> Job:
-    started = _utc(row.started_at)
+    started = as_utc(row.started_at)
     elapsed = row.elapsed
     if row.state == "running":
         elapsed = max(elapsed, (now() - started).total_seconds())
@@ -96,7 +91,7 @@ def _job(row: SolveJob, schedule: bool) -> Job:
 def _lost(row: SolveJob, lost_after: float) -> bool:
     """A running job whose worker has not beaten for ``lost_after`` seconds."""
     stale = now() - dt.timedelta(seconds=lost_after)
-    return row.state == "running" and _utc(row.heartbeat_at) < stale
+    return row.state == "running" and as_utc(row.heartbeat_at) < stale
 
 
 def _expire_lost(s: Session, lost_after: float) -> None:
@@ -107,11 +102,11 @@ def _expire_lost(s: Session, lost_after: float) -> None:
     for row in running:
         if _lost(row, lost_after):
             row.state, row.reason, row.finished_at = "failed", LOST_REASON, now()
-            row.elapsed = (row.finished_at - _utc(row.started_at)).total_seconds()
+            row.elapsed = (row.finished_at - as_utc(row.started_at)).total_seconds()
 
 
 def _read_jobs(
-    ledger: Ledger, query: Select[tuple[SolveJob]], schedule: bool, lost_after: float
+    ledger: Ledger, query: Select[SolveJob], schedule: bool, lost_after: float
 ) -> list[Job]:
     """The jobs ``query`` selects; when one of them was lost, every lost job is first marked
     failed (one write, only then) and the query read again."""
