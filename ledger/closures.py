@@ -51,11 +51,11 @@ from ledger.makeups import (
     MakeupPlanner,
     MakeupRequest,
     MissedRef,
-    _week_load,
     book_all_in,
     extra_identity,
 )
-from ledger.makeups import _local as local_time
+from ledger.makeups.clock import local_time
+from ledger.makeups.planner import week_load
 from ledger.schema import (
     Closure,
     DatedSession,
@@ -466,7 +466,7 @@ def _propose_extra(
     monday = _monday(proposal.date)
     for sid in proposal.staff:
         member = next(st for st in plan.term.staff if st.id == sid)
-        week = _week_load(days, proposal.date).get(sid, 0) + plan.pending[sid, monday]
+        week = week_load(days, proposal.date).get(sid, 0) + plan.pending[sid, monday]
         if week >= member.max_sessions_per_week:
             plan.rejected[keys[0]].append(
                 (
@@ -549,7 +549,7 @@ class _Loads:
     def week(self, day: dt.date, staff_id: str) -> int:
         monday = _monday(day)
         if monday not in self._week:
-            self._week[monday] = _week_load(self.days, monday)
+            self._week[monday] = week_load(self.days, monday)
         return self._week[monday].get(staff_id, 0)
 
 
