@@ -173,9 +173,9 @@ def _delivery_lines(report: DeliveryReport) -> list[str]:
 def _send(ledger: Any, now: dt.datetime | None) -> DeliveryReport:
     moment = None
     if now is not None:
-        from logistics.messages import clinic_now
+        from models.dated import clinic_time
 
-        moment = clinic_now(_published(ledger), now)
+        moment = clinic_time(_published(ledger).term, now)
     return deliver(ledger, SmtpSettings(), moment)
 
 

@@ -32,12 +32,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.schema import Offer, OfferResponse, WaitlistEntry, WaitlistExit
+from ledger.schema import Offer, OfferResponse, WaitlistEntry, WaitlistExit, as_utc
 from ledger.state import Days, Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
 from ledger.weekly import (
@@ -53,6 +52,7 @@ from ledger.weekly import (
     term_days,
     with_members,
 )
+from models.dated import clinic_time
 from models.schedule import Schedule, Section
 from models.term import PRIORITIES, Term
 from models.validation import join_violations, schedule_index
@@ -179,15 +179,7 @@ def utc(moment: dt.datetime | None, term: Term | None = None) -> dt.datetime:
     (as ``--now`` everywhere), or UTC when no term is given; stored naive values are UTC."""
     if moment is None:
         return dt.datetime.now(dt.UTC)
-    if moment.tzinfo is None:
-        zone = ZoneInfo(term.clinic.timezone) if term is not None else dt.UTC
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(dt.UTC)
-
-
-def _stored(moment: dt.datetime) -> dt.datetime:
-    """A stored timestamp as aware UTC (SQLite hands back naive UTC)."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    return as_utc(clinic_time(term, moment) if term is not None else moment)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -237,7 +229,7 @@ def offers_in(s: Session, now: dt.datetime | None, open_only: bool = False) -> l
     ).all()
     out = []
     for offer, entry, response in rows:
-        expires = _stored(offer.expires_at)
+        expires = as_utc(offer.expires_at)
         info = OfferInfo(
             offer.id,
             entry.id,

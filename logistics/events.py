@@ -36,16 +36,12 @@ from ledger.schema import (
     MakeupCancellation,
     ScheduleVersion,
     SessionCancellation,
+    as_utc,
 )
 from ledger.state import Published
 from models.term import GroupType
 
 ATTENDED = ("present", "late", "left-early")
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """A stored timestamp as aware UTC (SQLite hands them back naive)."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ class LedgerEvents:
             return False
         if enrollment.to_date is None or session.date <= enrollment.to_date:
             return True
-        if utc(session.created_at) > utc(enrollment.ended_at):
+        if as_utc(session.created_at) > as_utc(enrollment.ended_at):
             return False  # written after the enrollment ended
         return enrollment.end_reason != f"schedule v{session.version}"
 
@@ -199,9 +195,9 @@ class LedgerEvents:
             for row in self.by_section.get(e.section, []):
                 if not _inside(row.date, first, last) or not self._had(e, row):
                     continue
-                changes[row.id].append(Change("enrolled", utc(e.created_at)))
+                changes[row.id].append(Change("enrolled", as_utc(e.created_at)))
                 if e.to_date is not None and e.to_date < row.date:
-                    changes[row.id].append(Change("unenrolled", utc(e.ended_at)))
+                    changes[row.id].append(Change("unenrolled", as_utc(e.ended_at)))
                 else:
                     on[row.id] = True
         for m in self.makeups.get(pid, []):
@@ -209,9 +205,9 @@ class LedgerEvents:
             if row is None or not _inside(row.date, first, last):
                 continue
             booked.add(row.id)
-            changes[row.id].append(Change("makeup", utc(m.created_at)))
+            changes[row.id].append(Change("makeup", as_utc(m.created_at)))
             if m.cancelled_at is not None:
-                changes[row.id].append(Change("makeup-cancelled", utc(m.cancelled_at)))
+                changes[row.id].append(Change("makeup-cancelled", as_utc(m.cancelled_at)))
             else:
                 on[row.id] = True
         return sorted(
@@ -233,11 +229,11 @@ class LedgerEvents:
         for row in self.sessions.values():
             if staff_id not in row.staff or not _inside(row.date, first, last):
                 continue
-            found = [Change("led", utc(row.created_at))]
+            found = [Change("led", as_utc(row.created_at))]
             for m in self.makeups_into.get(row.id, []):
-                found.append(Change("makeup", utc(m.created_at)))
+                found.append(Change("makeup", as_utc(m.created_at)))
                 if m.cancelled_at is not None:
-                    found.append(Change("makeup-cancelled", utc(m.cancelled_at)))
+                    found.append(Change("makeup-cancelled", as_utc(m.cancelled_at)))
             out.append(self._event(staff_id, "staff", row, found, True, False))
         return sorted(out, key=_order)
 
@@ -254,10 +250,10 @@ class LedgerEvents:
     ) -> PersonEvent:
         changes = list(found)
         if row.cancelled_at is not None:
-            changes.append(Change("cancelled", utc(row.cancelled_at)))
+            changes.append(Change("cancelled", as_utc(row.cancelled_at)))
         closed_at = self.closures.get(row.date)
         if closed_at is not None:
-            changes.append(Change("closed", utc(closed_at)))
+            changes.append(Change("closed", as_utc(closed_at)))
         changes.sort(key=lambda c: c.at)
         return PersonEvent(
             person=person,

@@ -38,20 +38,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.schema import Contact, Offer, OfferResponse, OutboxMessage, WaitlistEntry
+from ledger.schema import (
+    Contact,
+    Offer,
+    OfferResponse,
+    OutboxMessage,
+    WaitlistEntry,
+    as_utc,
+)
 from ledger.state import Published, published
 from ledger.store import Ledger
 from logistics.config import Logistics, LogisticsInputError
-from logistics.events import LedgerEvents, PersonEvent, utc
+from logistics.events import LedgerEvents, PersonEvent
 from logistics.privacy import Privacy
 from models import format_time
-from models.dated import weekday
+from models.dated import clinic_time, weekday
 
 CHANNELS: tuple[str, ...] = ("email", "sms")
 KINDS: tuple[str, ...] = ("upcoming", "makeup", "offer", "cancellation")
@@ -274,14 +280,6 @@ class QueueReport:
         return dict(out)
 
 
-def clinic_now(pub: Published, now: dt.datetime | None) -> dt.datetime:
-    """``now`` in the clinic's time zone (naive: already local; default: the clock)."""
-    tz = ZoneInfo(pub.term.clinic.timezone)
-    if now is None:
-        return dt.datetime.now(tz)
-    return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
-
-
 def _date_text(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
@@ -384,7 +382,7 @@ class Composer:
             }
             for day, start, end, room, vehicle in found
         ]
-        expires = utc(offer.expires_at).astimezone(moment.tzinfo)
+        expires = as_utc(offer.expires_at).astimezone(moment.tzinfo)
         return {
             **self._base(),
             "group": self.privacy.group_name(offer.group_type),
@@ -400,7 +398,7 @@ class Composer:
 
     def due(self, now: dt.datetime | None, days_ahead: int, horizon_days: int) -> list[Due]:
         """Every message due at ``now``, before channels (see the module docstring)."""
-        moment = clinic_now(self.pub, now)
+        moment = clinic_time(self.pub.term, now)
         today = moment.date()
         minute = moment.hour * 60 + moment.minute
         out: list[Due] = []
@@ -442,7 +440,7 @@ class Composer:
             .where(OfferResponse.id.is_(None))
             .order_by(Offer.id)
         ).all()
-        return [r for r in rows if utc(r.expires_at) > moment.astimezone(dt.UTC)]
+        return [r for r in rows if as_utc(r.expires_at) > moment.astimezone(dt.UTC)]
 
     def drafts(
         self, now: dt.datetime | None, days_ahead: int, horizon_days: int, report: QueueReport

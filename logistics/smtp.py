@@ -39,10 +39,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.schema import Delivery, OutboxMessage
+from ledger.schema import Delivery, OutboxMessage, as_utc
 from ledger.state import RefusedError
 from ledger.store import Ledger
-from logistics.events import utc
 
 log = logging.getLogger("otgroups.logistics.smtp")
 
@@ -144,8 +143,8 @@ def outbox_state(s: Session) -> list[State]:
                 kind=msg.kind,
                 status=d.status if d is not None else "pending",
                 attempt=d.attempt if d is not None else 0,
-                at=utc(d.created_at) if d is not None else None,
-                retry_at=utc(d.retry_at) if d is not None and d.retry_at is not None else None,
+                at=as_utc(d.created_at) if d is not None else None,
+                retry_at=as_utc(d.retry_at) if d is not None and d.retry_at is not None else None,
                 detail=d.detail if d is not None else "",
             )
         )

@@ -9,11 +9,21 @@ meetings. :func:`day_view` builds the schedule of that date, which
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from models.common import DAYS
 from models.schedule import Ride, Schedule, Section, Status
 from models.term import Term
+
+
+def clinic_time(term: Term, moment: datetime | None = None) -> datetime:
+    """``moment`` as an aware time in the clinic's zone: the clock when None; a naive time is
+    taken as the clinic's wall-clock time already (``--now`` and the API's ``now`` everywhere)."""
+    zone = ZoneInfo(term.clinic.timezone)
+    if moment is None:
+        return datetime.now(zone)
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
 
 
 def weekday(day: date) -> str:

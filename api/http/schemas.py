@@ -14,15 +14,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from audit.findings import Finding
 from ledger.attendance import STATUSES
+from ledger.schema import as_utc
 from models import Participant, Schedule
 
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands timestamps back naive; the ledger writes them in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
-Utc = Annotated[dt.datetime, AfterValidator(_utc)]
+Utc = Annotated[dt.datetime, AfterValidator(as_utc)]
 """A moment in time, always with its UTC offset."""
 
 MAX_ID = 2**31 - 1
