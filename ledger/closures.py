@@ -66,7 +66,7 @@ from ledger.schema import (
 from ledger.state import Days, RefusedError, enrolled, makeups_on, published_cached, sessions_on
 from ledger.store import Ledger
 from models import format_time
-from models.dated import weekday
+from models.dated import monday_of, weekday
 from models.schedule import Meeting, Section
 from models.term import Term
 from optimizer.recovery import Candidate, Lost, Recovery, clashing, recover
@@ -242,7 +242,7 @@ def close_day_in(
     last = date + dt.timedelta(days=within_days)
     for pid in sorted({x.participant for x in lost}):
         ledger.lock(s, f"participant:{pid}")
-    monday = date - dt.timedelta(days=date.weekday())
+    monday = monday_of(date)
     while monday <= last:
         ledger.lock(s, f"week:{monday}")
         monday += dt.timedelta(days=7)
@@ -463,7 +463,7 @@ def _propose_extra(
     if proposal is None:
         return None
     days = planner.days(proposal.date, proposal.date)
-    monday = _monday(proposal.date)
+    monday = monday_of(proposal.date)
     for sid in proposal.staff:
         member = next(st for st in plan.term.staff if st.id == sid)
         week = week_load(days, proposal.date).get(sid, 0) + plan.pending[sid, monday]
@@ -547,7 +547,7 @@ class _Loads:
         return self._led[day].get(staff_id, 0)
 
     def week(self, day: dt.date, staff_id: str) -> int:
-        monday = _monday(day)
+        monday = monday_of(day)
         if monday not in self._week:
             self._week[monday] = week_load(self.days, monday)
         return self._week[monday].get(staff_id, 0)
@@ -672,10 +672,6 @@ def _share_place(term: Term, a: MakeupOption, b: MakeupOption) -> bool:
     )
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _components(problem: Recovery) -> list[list[int]]:
     """Candidates that interact (one lost session, a capacity that can run short, a conflict),
     grouped: each group is chosen on its own."""
@@ -758,7 +754,7 @@ def _overloads(plan: _Plan, chosen: dict[str, str], loads: _Loads) -> set[str]:
         option = plan.options[oid]
         for sid in option.staff:
             per_day[sid, option.date].append(oid)
-            per_week[sid, _monday(option.date)].append(oid)
+            per_week[sid, monday_of(option.date)].append(oid)
     drop: set[str] = set()
     for (sid, day), oids in per_day.items():
         room = staff[sid].max_sessions_per_day - loads.led(day, sid)
@@ -777,7 +773,7 @@ def _choose(plan: _Plan, planner: MakeupPlanner, time_limit: float) -> dict[str,
     if not live:
         return {}
     dates = sorted({option.date for _, _, option in live})
-    days = planner.days(_monday(dates[0]), _monday(dates[-1]) + dt.timedelta(days=6))
+    days = planner.days(monday_of(dates[0]), monday_of(dates[-1]) + dt.timedelta(days=6))
     loads = _Loads(days)
     while True:
         chosen = _recover(_problem(plan, days, loads), time_limit)

@@ -31,6 +31,11 @@ def weekday(day: date) -> str:
     return DAYS[day.weekday()]
 
 
+def monday_of(day: date) -> date:
+    """The Monday of ``day``'s week (weekly loads count from it)."""
+    return day - timedelta(days=day.weekday())
+
+
 def term_dates(term: Term) -> list[date]:
     """Every clinic day of the term, closures removed."""
     closures = set(term.term.closures)

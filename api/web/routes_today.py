@@ -18,6 +18,7 @@ from ledger import attendance
 from ledger.state import Published, RefusedError, days_cached, published_cached
 from ledger.waitlists import waitlist
 from models import format_time
+from models.dated import monday_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -155,7 +156,7 @@ def participant_week(
             error=f"No participant {pid} in the published term.",
         )
     day = parse_day(date, pub)
-    monday = day - dt.timedelta(days=day.weekday())
+    monday = monday_of(day)
     first = max(monday, pub.term.term.start)
     last = min(monday + dt.timedelta(days=6), pub.term.term.end)
     return render.page(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.makeups.clock import after_missed, monday_of
+from ledger.makeups.clock import after_missed
 from ledger.makeups.options import (
     BatchRefused,
     Booking,
@@ -40,7 +40,7 @@ from ledger.schema import DatedSession, Makeup, MakeupCancellation, SessionCance
 from ledger.state import Days
 from ledger.store import Ledger
 from models import format_time
-from models.dated import weekday
+from models.dated import monday_of, weekday
 from models.schedule import Meeting, Schedule, Section
 from models.term import GroupType, Term
 from models.validation import Violation, validate_day

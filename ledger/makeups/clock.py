@@ -21,11 +21,6 @@ def minute_of_day(moment: dt.datetime) -> int:
     return moment.hour * 60 + moment.minute
 
 
-def monday_of(day: dt.date) -> dt.date:
-    """The Monday of ``day``'s week (weekly staff loads count from it)."""
-    return day - dt.timedelta(days=day.weekday())
-
-
 def dates_between(first: dt.date, last: dt.date) -> Iterator[dt.date]:
     """Every date from ``first`` to ``last``, both included."""
     day = first

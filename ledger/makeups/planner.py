@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.attendance import current_mark, on_roster
-from ledger.makeups.clock import after_missed, dates_between, in_future, local_time, monday_of
+from ledger.makeups.clock import after_missed, dates_between, in_future, local_time
 from ledger.makeups.options import (
     MakeupError,
     MakeupOption,
@@ -25,7 +25,7 @@ from ledger.schema import DatedSession, Makeup, MakeupCancellation, SessionCance
 from ledger.state import Days, Published, days_cached, published_cached
 from ledger.store import Ledger
 from models import format_time
-from models.dated import weekday
+from models.dated import monday_of, weekday
 from models.schedule import Meeting, Ride, Schedule, Section
 from models.term import GroupType, Participant, Term
 from models.validation import Violation, join_violations, schedule_index, validate_day
