@@ -96,13 +96,7 @@ def rules_term(term: Term, schedule: Schedule) -> Term:
 def seats(term: Term, section: Section) -> int:
     """How many participants a section holds: max_size, room capacity, vehicle seats less
     staff."""
-    gt = term.group_type(section.group_type)
-    cap = gt.max_size
-    if gt.offsite and section.vehicle is not None:
-        cap = min(cap, term.vehicle(section.vehicle).seats - gt.staff.count)
-    elif not gt.offsite and section.room is not None:
-        cap = min(cap, term.room(section.room).capacity)
-    return cap
+    return term.seats(term.group_type(section.group_type), section.room, section.vehicle)
 
 
 # -- members and rides ----------------------------------------------------------------------------

@@ -174,6 +174,15 @@ class Term(ContractModel):
     def vehicle(self, vehicle_id: str) -> Vehicle:
         return self._index("vehicles")[vehicle_id]  # type: ignore[return-value]
 
+    def seats(self, gt: GroupType, room: str | None, vehicle: str | None) -> int:
+        """How many participants one meeting of ``gt`` holds in ``room`` (on site) or
+        ``vehicle`` (off site): max_size, room capacity, vehicle seats less the staff."""
+        if gt.offsite and vehicle is not None:
+            return min(gt.max_size, self.vehicle(vehicle).seats - gt.staff.count)
+        if not gt.offsite and room is not None:
+            return min(gt.max_size, self.room(room).capacity)
+        return gt.max_size
+
     def _index(self, field: str) -> dict[str, ContractModel]:
         items = getattr(self, field)
         key = (field, id(items), len(items))

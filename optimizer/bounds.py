@@ -35,10 +35,10 @@ def seat_capacity(prep: Prepared, data: TypeData) -> int:
     gt = data.group_type
     term = prep.term
     if gt.offsite:
-        places = [term.vehicle(v).seats - gt.staff.count for v in data.vehicles]
+        places = [term.seats(gt, None, v) for v in data.vehicles]
     else:
-        places = [term.room(r).capacity for r in data.rooms]
-    return min(gt.max_size, max(places, default=0))
+        places = [term.seats(gt, r, None) for r in data.rooms]
+    return max(places, default=0)
 
 
 def _seats(prep: Prepared) -> dict[str, int]:

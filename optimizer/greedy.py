@@ -152,8 +152,7 @@ class Greedy:
             best = None
             for vid, ks in data.vehicles.items():
                 if k in ks and not self.busy_vehicles.get(vid, 0) & wide:
-                    v = self.vehicles[vid]
-                    seats = min(gt.max_size, v.seats - gt.staff.count)
+                    seats = self.prep.term.seats(gt, None, vid)
                     if best is None or seats > best[2]:
                         best = (None, vid, seats)
             return best
@@ -428,13 +427,7 @@ class Greedy:
         if choice is None or not self._seats_hold({}, pid, choice):
             return False
         gt = data.group_type
-        if section.room is not None:
-            cap = min(gt.max_size, self.rooms[section.room].capacity)
-        elif section.vehicle is not None:
-            cap = min(gt.max_size, self.vehicles[section.vehicle].seats - gt.staff.count)
-        else:
-            cap = gt.max_size
-        return len(section.members) < cap
+        return len(section.members) < self.prep.term.seats(gt, section.room, section.vehicle)
 
     # -- the whole run -------------------------------------------------------------------
     def run(self, deadline: float = math.inf) -> Plan:

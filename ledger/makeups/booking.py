@@ -32,7 +32,6 @@ from ledger.makeups.planner import (
     extra_section_id,
     find_section,
     full_reason,
-    seats_of,
     week_load,
     with_rider,
 )
@@ -146,7 +145,7 @@ def _standing_place(
         raise BookingRefused(f"session {row.id} ({where}) does not meet that date")
     if participant in section.participants:
         raise BookingRefused(f"{participant} is already on the roster of {where}")
-    seats = seats_of(term, gt, row.room, row.vehicle)
+    seats = term.seats(gt, row.room, row.vehicle)
     held = days.held(row.section, day) if row.kind == "regular" else 0
     if len(section.participants) + held >= seats:
         raise BookingRefused(

@@ -27,20 +27,10 @@ from ledger.store import Ledger
 from models import format_time
 from models.dated import monday_of, weekday
 from models.schedule import Meeting, Ride, Schedule, Section
-from models.term import GroupType, Participant, Term
+from models.term import GroupType, Participant
 from models.validation import Violation, join_violations, schedule_index, validate_day
 from models.validation.spans import Span, busy_span, inside_one
 from optimizer.patterns import candidate_patterns
-
-
-def seats_of(term: Term, gt: GroupType, room: str | None, vehicle: str | None) -> int:
-    """How many participants one meeting holds: max_size, room capacity, vehicle seats."""
-    cap = gt.max_size
-    if gt.offsite and vehicle is not None:
-        cap = min(cap, term.vehicle(vehicle).seats - gt.staff.count)
-    elif not gt.offsite and room is not None:
-        cap = min(cap, term.room(room).capacity)
-    return cap
 
 
 def with_rider(day: Schedule, name: str, pid: str, run: Run | None) -> list[Ride]:
@@ -375,7 +365,7 @@ class MakeupPlanner:
                 if section is None or pid in section.participants:
                     continue
                 label = f"{row.section} on {day} {format_time(row.start)}"
-                seats = seats_of(self.term, gt, row.room, row.vehicle)
+                seats = self.term.seats(gt, row.room, row.vehicle)
                 held = days.held(row.section, day) if row.kind == "regular" else 0
                 if len(section.participants) + held >= seats:
                     rejected.append((label, full_reason(len(section.participants), held, seats)))
@@ -522,7 +512,7 @@ class MakeupPlanner:
                         room=section.room,
                         vehicle=section.vehicle,
                         staff=tuple(staff),
-                        seats_left=seats_of(term, gt, section.room, section.vehicle),
+                        seats_left=term.seats(gt, section.room, section.vehicle),
                         extra=True,
                         kind="extra",
                         ride=run,
