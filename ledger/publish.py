@@ -139,20 +139,7 @@ def _sessions(
         for day in dates:
             for m in sec.meetings:
                 if m.day == weekday(day):
-                    s.add(
-                        DatedSession(
-                            section=sec.id,
-                            group_type=sec.group_type,
-                            date=day,
-                            start=m.start,
-                            end=m.end,
-                            room=sec.room,
-                            vehicle=sec.vehicle,
-                            staff=list(sec.staff),
-                            kind="regular",
-                            schedule_version_id=version.id,
-                        )
-                    )
+                    s.add(DatedSession.meeting(sec, m, day, "regular", version.id))
     s.flush()
 
 

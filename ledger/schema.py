@@ -36,6 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from models.schedule import Meeting, Section
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -121,6 +123,24 @@ class DatedSession(Created, Base):
     kind: Mapped[str] = mapped_column(String(16), default="regular")
     schedule_version_id: Mapped[int] = mapped_column(ForeignKey("schedule_versions.id"))
     cancellation: Mapped[SessionCancellation | None] = relationship(uselist=False)
+
+    @classmethod
+    def meeting(
+        cls, section: Section, meeting: Meeting, day: dt.date, kind: str, version_id: int
+    ) -> DatedSession:
+        """The (unsaved) row of ``section``'s ``meeting`` on ``day``."""
+        return cls(
+            section=section.id,
+            group_type=section.group_type,
+            date=day,
+            start=meeting.start,
+            end=meeting.end,
+            room=section.room,
+            vehicle=section.vehicle,
+            staff=list(section.staff),
+            kind=kind,
+            schedule_version_id=version_id,
+        )
 
 
 SESSION_COLUMNS = (

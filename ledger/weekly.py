@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -40,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from ledger.makeups import cancel_makeup_in
 from ledger.publish import check, publish_in
-from ledger.schema import Makeup, MakeupCancellation, SessionCancellation
+from ledger.schema import DatedSession, Makeup, MakeupCancellation, SessionCancellation
 from ledger.state import Days, Published, RefusedError, assemble_day
 from ledger.store import Ledger
 from models.dated import term_dates, weekday
@@ -236,20 +235,9 @@ def dated_views(
         for n, sec in enumerate(sorted(added, key=lambda s: s.id)):
             for m in sec.meetings:
                 if m.day == name:
-                    rows.append(
-                        SimpleNamespace(
-                            id=-1 - n,
-                            section=sec.id,
-                            group_type=sec.group_type,
-                            date=day,
-                            start=m.start,
-                            end=m.end,
-                            room=sec.room,
-                            vehicle=sec.vehicle,
-                            staff=list(sec.staff),
-                            kind="regular",
-                        )
-                    )
+                    row = DatedSession.meeting(sec, m, day, "regular", pub.version.id)
+                    row.id = -1 - n  # not saved: what publishing will add
+                    rows.append(row)
         before = days.schedule(day)
         if not any(r.section in touched for r in rows) and not any(
             pid in sec.participants for sec in before.sections for pid in people

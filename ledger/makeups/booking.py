@@ -200,18 +200,8 @@ def _book_extra(
 
 def _insert_extra_session(planner: MakeupPlanner, section: Section, day: dt.date) -> DatedSession:
     """The dated session of an extra meeting (``section`` holds its one meeting), flushed."""
-    meeting = section.meetings[0]
-    session = DatedSession(
-        section=section.id,
-        group_type=section.group_type,
-        date=day,
-        start=meeting.start,
-        end=meeting.end,
-        room=section.room,
-        vehicle=section.vehicle,
-        staff=list(section.staff),
-        kind="extra",
-        schedule_version_id=planner.pub.version.id,
+    session = DatedSession.meeting(
+        section, section.meetings[0], day, "extra", planner.pub.version.id
     )
     planner.s.add(session)
     planner.s.flush()
