@@ -10,8 +10,6 @@ around. Written atomically: a reader sees the old file or the new one, never hal
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from analysis import figures, frames
 from audit import audit, summary
+from models.files import write_text_atomically
 from models.records import Records
 from models.schedule import Schedule
 from models.term import PRIORITIES, Term
@@ -176,18 +175,4 @@ def build_report(
 
 def write_report(path: str | Path, html: str) -> None:
     """Write ``html`` to ``path`` atomically (a temporary file beside it, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, html)

@@ -36,6 +36,7 @@ from logistics.messages import Templates, import_contacts, queue_messages
 from logistics.smtp import DeliveryReport, SmtpSettings, deliver, outbox_state, resolve
 from logistics.supplies import REORDER_COLUMNS, project, record_count, record_reorder_point
 from logistics.transport import day_manifest, manifest_csv, manifest_html
+from models.files import write_text_atomically
 
 logistics_app = typer.Typer()
 supplies_app = typer.Typer(
@@ -353,7 +354,7 @@ def supplies_command(
     else:
         text = _table(projection.as_of, rows, daily)
     if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_text_atomically(out, text + "\n")
         print(f"Wrote {len(rows)} row(s) to {out}.")
     else:
         print(text)
@@ -458,7 +459,7 @@ def manifest_command(
     finally:
         ledger.dispose()
     text = manifest_csv(manifest) if fmt == "csv" else manifest_html(manifest, templates)
-    out.write_text(text, encoding="utf-8")
+    write_text_atomically(out, text)
     riders = sum(len(r.riders) for r in manifest.runs)
     outing_riders = sum(len(o.riders) for o in manifest.outings)
     what = (

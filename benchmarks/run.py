@@ -30,6 +30,7 @@ from benchmarks.runner.records import RunRecord, RunSpec, build_record, to_csv
 from benchmarks.runner.report import RunInfo, results_markdown
 from benchmarks.runner.solvers import SOLVERS
 from models import ContractError, Term, parse_term, read_json, write_json
+from models.files import write_text_atomically
 
 PROTOCOL_LIMITS: dict[int, float] = {250: 60.0, 800: 120.0, 2000: 300.0}
 """Seconds per instance size when ``--time-limit`` is not given."""
@@ -122,23 +123,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_outputs(out: Path, records: list[RunRecord], info: RunInfo) -> None:
     """Write ``results.csv`` and ``results.md`` atomically."""
-    write_text(out / "results.csv", to_csv(records))
-    write_text(out / "results.md", results_markdown(records, info))
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically: a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(out / "results.csv", to_csv(records))
+    write_text_atomically(out / "results.md", results_markdown(records, info))
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -27,6 +27,7 @@ from logistics.config import Logistics
 from logistics.events import LedgerEvents, PersonEvent
 from logistics.privacy import Privacy
 from models import format_time
+from models.files import write_bytes_atomically
 from models.term import GroupType
 
 PRODID = "-//otgroups//logistics calendars//EN"
@@ -197,5 +198,5 @@ def staff_feed(
 def write_feed(calendar: Calendar, path: Path) -> int:
     """Write the feed; the number of events in it."""
     data = calendar.to_ical()
-    path.write_bytes(data)
+    write_bytes_atomically(path, data)
     return len(calendar.events)

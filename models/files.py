@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,20 +122,39 @@ def _umask() -> int:
     return mask
 
 
+def replace_atomically(path: str | Path, write: Callable[[Path], object]) -> None:
+    """Fill a temporary file beside ``path`` with ``write``, then rename it over ``path``: a
+    reader sees the old file or the new one, never half, and a failed write leaves nothing
+    behind. The file gets the usual mode (the umask's), not a temporary file's 0600."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`replace_atomically`."""
+    replace_atomically(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8, line ends as given) through :func:`replace_atomically`."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
 def write_json(path: str | Path, payload: BaseModel | dict[str, Any]) -> None:
     """Write a document atomically: a reader sees the old file or the new one, never half."""
-    path = Path(path)
     data = document(payload) if isinstance(payload, BaseModel) else payload
-    text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a document gets the usual mode
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")

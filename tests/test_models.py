@@ -4,6 +4,7 @@ the value; extra fields are kept; nothing is half-loaded."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from helpers import small_term_doc, tiny_term
 
 from models import ContractError, document, load_term, parse_schedule, parse_term, write_json
+from models.files import replace_atomically, write_text_atomically
 from models.schedule import Schedule, Status, relative_gap
 
 
@@ -200,6 +202,27 @@ def test_write_is_atomic_and_complete(tmp_path: Path) -> None:
     write_json(path, term)
     assert json.loads(path.read_text())["format"] == "otgroups.term/1"
     assert [p.name for p in path.parent.iterdir()] == ["term.json"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.csv"
+    write_text_atomically(path, "old\n")
+
+    def half(tmp: Path) -> None:
+        tmp.write_text("half a fi")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        replace_atomically(path, half)
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.csv"]
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_current_umask()  # not mkstemp's 0600
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from models.files import replace_atomically, write_bytes_atomically
 from models.spreadsheet.layout import (
     CLINIC,
     CLINIC_FIELDS,
@@ -99,26 +98,10 @@ def sheets_workbook(sheets: list[Sheet]) -> Workbook:
     return book
 
 
-def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_term_workbook(term: Term, path: str | Path) -> None:
     """Write ``term`` as an ``.xlsx`` workbook (bold frozen headers, sized columns), atomically."""
     book = _workbook(term)
-    _replace_atomically(Path(path), lambda tmp: book.save(tmp))
+    replace_atomically(Path(path), lambda tmp: book.save(tmp))
 
 
 def _text(value: CellValue) -> str:
@@ -141,10 +124,6 @@ def _csv(header: list[str], rows: list[list[CellValue]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel see UTF-8
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
-
-
 def write_term_csv_folder(term: Term, path: str | Path) -> None:
     """Write ``term`` as a folder of ``<sheet>.csv`` files.
 
@@ -155,7 +134,7 @@ def write_term_csv_folder(term: Term, path: str | Path) -> None:
     files = {f"{name}.csv": _csv(header, rows) for name, header, rows in term_sheets(term)}
     if path.is_dir():
         for name, data in files.items():
-            _replace_atomically(path / name, partial(_write_bytes, data=data))
+            write_bytes_atomically(path / name, data)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
