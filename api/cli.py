@@ -18,15 +18,18 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DatabaseError
 
 from api import LOADED
 from api.audit_cli import audit_command
+from api.outputs import BadOutputError, check_output
 from api.progress import ProgressLine
 from api.render import participant_week, print_violations, summary
 from api.report_cli import report_command
 from api.serve_cli import serve_command
 from api.term_cli import term_app
 from api.token_cli import token_app
+from ledger.store import LedgerUrlError
 from models import ContractError, Term, load_schedule, load_term, write_json
 from models.validation import validate_schedule
 from optimizer import SolveOptions, solve
@@ -71,8 +74,34 @@ def friendly(command: F) -> F:
         except StopError as exc:
             err.print(str(exc), highlight=False)
             raise typer.Exit(exc.code) from None
+        except LedgerUrlError as exc:
+            err.print(f"[bold red]Input error[/]: --db {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except DatabaseError as exc:  # not a database file, unreachable, not migrated
+            err.print(
+                f"[bold red]Cannot use the ledger database[/]: {str(exc.orig or exc).strip()}",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
+        except BadOutputError as exc:
+            err.print(f"[bold red]Output error[/]: {exc}. Nothing was written.", highlight=False)
+            raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a file that cannot be read or written
+            where = f" {exc.filename}" if exc.filename else ""
+            err.print(
+                f"[bold red]File error[/]{where}: {exc.strerror or exc}. Nothing was written.",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
+        except OverflowError as exc:  # a date or number past what the clock or database holds
+            err.print(
+                f"[bold red]Input error[/]: a date or number is out of range ({exc}). "
+                "Nothing was written.",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
         except Exception as exc:
             if DEBUG["on"]:
                 raise
@@ -96,11 +125,16 @@ def main_options(
 TimeLimit = Annotated[
     float,
     typer.Option(
-        "--time-limit", min=0.1, help="Seconds for the command: reading, checks and search."
+        "--time-limit",
+        min=0.1,
+        max=7 * 24 * 3600,
+        help="Seconds for the command: reading, checks and search.",
     ),
 ]
 Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads.")]
-Seed = Annotated[int, typer.Option("--seed", help="Random seed for the search.")]
+Seed = Annotated[
+    int, typer.Option("--seed", min=0, max=2**31 - 1, help="Random seed for the search.")
+]
 Log = Annotated[bool, typer.Option("--log", help="Print the CP-SAT search log.")]
 CpsatParams = Annotated[
     list[str] | None,
@@ -115,6 +149,9 @@ CpsatParams = Annotated[
 def cpsat_parameters(pairs: list[str] | None) -> dict[str, Any]:
     """``name=value`` pairs checked against CP-SAT's parameter set, values parsed as JSON."""
     from ortools.sat import sat_parameters_pb2
+    from ortools.sat.python import cp_model
+
+    from optimizer.cpsat.model import set_parameter
 
     fields = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name
     out: dict[str, Any] = {}
@@ -129,11 +166,28 @@ def cpsat_parameters(pairs: list[str] | None) -> dict[str, Any]:
         except json.JSONDecodeError:
             value = raw
         try:
-            setattr(sat_parameters_pb2.SatParameters(), name, value)
-        except (TypeError, ValueError) as exc:
-            raise StopError(2, f"Input error: --cpsat {pair!r}: {exc}") from None
+            set_parameter(cp_model.CpSolver().parameters, name, value)
+        except Exception:  # CP-SAT's own refusal, whatever its type
+            raise StopError(
+                2, f"Input error: --cpsat {pair!r}: {_expected(fields[name])}"
+            ) from None
         out[name] = value
     return out
+
+
+def _expected(field: Any) -> str:
+    """What a CP-SAT parameter takes, for a refused ``--cpsat`` value."""
+    what = {
+        field.TYPE_BOOL: "true or false",
+        field.TYPE_STRING: "text",
+        field.TYPE_DOUBLE: "a number",
+        field.TYPE_FLOAT: "a number",
+    }.get(field.type, "a whole number")
+    if field.enum_type is not None:
+        what = "one of " + ", ".join(v.name for v in field.enum_type.values)
+    if field.is_repeated:
+        return f"{field.name} takes a JSON list, each item {what}"
+    return f"{field.name} takes {what}"
 
 
 PROCESS: dict[str, float] = {}
@@ -207,6 +261,7 @@ def solve_command(
 ) -> None:
     """Schedule a term and write the schedule (only if it passes the validator)."""
     started = command_started()
+    check_output(out_path, term_path, previous)
     term = load_term(term_path)
     options = SolveOptions(
         time_limit=time_limit,
@@ -266,8 +321,10 @@ def demo_command(
 ) -> None:
     """Solve the bundled demo clinic and print a readable summary."""
     started = command_started()
-    source = files("models") / "examples" / "demo_clinic.json"
-    term = load_term(Path(str(source)))
+    source = Path(str(files("models") / "examples" / "demo_clinic.json"))
+    if out_path is not None:
+        check_output(out_path, source)
+    term = load_term(source)
     out.print(
         f"Demo clinic: {term.clinic.name}, {len(term.participants)} participants, "
         f"{len(term.group_types)} group types, {len(term.rooms)} rooms, "
@@ -293,8 +350,9 @@ def convert_command(
     """Convert a term between JSON, an Excel workbook and a folder of CSV files."""
     from models.spreadsheet import write_term_csv_folder, write_term_workbook
 
-    term = load_term(source)
     suffix = target.suffix.lower()
+    check_output(target, source, folder=suffix == "")
+    term = load_term(source)
     if suffix == ".json":
         write_json(target, term)
     elif suffix == ".xlsx":

@@ -29,6 +29,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from api.outputs import check_output
 from ledger.state import published
 from logistics.calendars import Feeds, UnknownPersonError, write_feed
 from logistics.config import Logistics, LogisticsInputError, load_logistics
@@ -177,7 +178,7 @@ def _send(ledger: Any, now: dt.datetime | None) -> DeliveryReport:
         from models.dated import clinic_time
 
         moment = clinic_time(_published(ledger).term, now)
-    return deliver(ledger, SmtpSettings(), moment)
+    return deliver(ledger, SmtpSettings.from_environment(), moment)
 
 
 @logistics_app.command("remind")
@@ -261,6 +262,7 @@ def calendar_command(
     """An iCalendar feed of one participant's or staff member's sessions over the term."""
     if (participant is None) == (staff is None):
         raise _stop(2, "Input error: give exactly one of --participant P or --staff S")
+    check_output(out, materials)
     logistics = _logistics(materials)
     ledger = _open(db)
     try:
@@ -313,6 +315,8 @@ def supplies_command(
         return
     if fmt not in ("table", "csv", "json"):
         raise _stop(2, f"Input error: --format {fmt!r} is not table, csv or json")
+    if out is not None:
+        check_output(out, materials)
     logistics = _logistics(materials, required=True)
     ledger = _open(db)
     try:
@@ -451,6 +455,7 @@ def manifest_command(
     """Van run manifests and outing sheets of a date (CSV, or printable HTML)."""
     if fmt not in ("csv", "html"):
         raise _stop(2, f"Input error: --format {fmt!r} is not csv or html")
+    check_output(out, materials)
     logistics = _logistics(materials)
     ledger = _open(db)
     try:
@@ -550,7 +555,7 @@ def outbox_send_command(db: Db = DEFAULT_URL, as_json: Json = False) -> None:
     """Deliver the email outbox now (due messages only; never one twice)."""
     ledger = _open(db)
     try:
-        report = deliver(ledger, SmtpSettings())
+        report = deliver(ledger, SmtpSettings.from_environment())
     finally:
         ledger.dispose()
     _emit(as_json, _delivery_doc(report), "\n".join(_delivery_lines(report)))

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api.outputs import check_output
 from models import load_records, load_schedule, load_term
 
 out = Console(soft_wrap=True, highlight=False)
@@ -44,6 +45,7 @@ def report_command(
 
     if as_of is not None and records_path is None:
         raise StopError(2, "Input error: --as-of dates the audit, which needs RECORDS")
+    check_output(out_path, term_path, schedule_path, records_path)
     term = load_term(term_path)
     schedule = load_schedule(schedule_path, term)
     records = load_records(records_path, term) if records_path is not None else None

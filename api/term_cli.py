@@ -31,7 +31,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from api.ledger_views import dated_sessions, makeup_answer, publish_summary
 from api.logistics_cli import logistics_app
@@ -54,6 +53,7 @@ from ledger.waitlists import (
     waitlist,
 )
 from models import ContractError, format_time, load_schedule, load_term
+from models.files import loads, read_json
 
 term_app = typer.Typer(
     no_args_is_help=True,
@@ -115,12 +115,6 @@ def command(f: F) -> F:
             except (RefusedError, PublishError) as exc:
                 err.print(f"Refused: {exc}")
                 raise typer.Exit(1) from None
-            except ArgumentError as exc:
-                err.print(f"Input error: --db is not a database URL ({exc})")
-                raise typer.Exit(2) from None
-            except OperationalError as exc:
-                err.print(f"Cannot use the ledger database: {str(exc.orig or exc).strip()}")
-                raise typer.Exit(2) from None
 
         return friendly(guarded)()
 
@@ -379,16 +373,10 @@ def close_day_command(
 
 
 def _participant_doc(source: str) -> dict[str, Any]:
-    text = source
-    if not source.lstrip().startswith("{"):
-        path = Path(source)
-        if not path.exists():
-            raise _StopError(2, f"Input error: no file {source}")
-        text = path.read_text()
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _StopError(2, f"Input error: {source} is not JSON ({exc})") from None
+    if source.lstrip().startswith("{"):
+        doc = loads(source, "the participant given inline")
+    else:
+        doc = read_json(Path(source))
     if not isinstance(doc, dict):
         raise _StopError(2, f"Input error: {source} is not one participant (a JSON object)")
     return doc

@@ -19,6 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,10 +66,28 @@ def _writer_lock(url: str) -> threading.RLock:
         return _WRITER_LOCKS.setdefault(url, threading.RLock())
 
 
+class LedgerUrlError(ValueError):
+    """A ``--db`` URL that names no database the ledger can use."""
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
 class Ledger:
     """A handle on one ledger database."""
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
+        try:
+            backend = make_url(url).get_backend_name()
+        except ArgumentError as exc:
+            raise LedgerUrlError(f"{_shown(url)} is not a database URL ({exc})") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise LedgerUrlError(f"{_shown(url)} is not a SQLite or PostgreSQL database URL")
         self.url = url
         self.sqlite = url.startswith("sqlite")
         self.in_memory = in_memory_url(url)

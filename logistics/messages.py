@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -91,12 +92,16 @@ def read_contacts(path: Path, participants: Iterable[str]) -> list[ContactLine]:
     column, never the address)."""
     known = set(participants)
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise LogisticsInputError(f"no contacts file at {path}") from None
     except OSError as exc:
         raise LogisticsInputError(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
+    except UnicodeDecodeError as exc:
+        raise LogisticsInputError(
+            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
+        ) from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         wanted = ("participant", "channel", "address", "opt_in")
         header = [h.strip().lower() for h in reader.fieldnames or []]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from ledger.schema import Delivery, OutboxMessage, as_utc
 from ledger.state import RefusedError
 from ledger.store import Ledger
+from logistics.config import LogisticsInputError
 
 log = logging.getLogger("otgroups.logistics.smtp")
 
@@ -69,6 +70,18 @@ class SmtpSettings(BaseSettings):
 
     def domain(self) -> str:
         return self.sender.rpartition("@")[2] or "otgroups.invalid"
+
+    @classmethod
+    def from_environment(cls) -> SmtpSettings:
+        """The settings, or :class:`LogisticsInputError` naming each variable that is wrong
+        (never its value: one of them is a password)."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            wrong = "; ".join(
+                f"OTGROUPS_SMTP_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()
+            )
+            raise LogisticsInputError(f"SMTP settings: {wrong}") from None
 
 
 class DeliveryError(RefusedError):

@@ -28,11 +28,21 @@ def read_json(path: Path) -> Any:
         raise ContractError(str(path), [Problem("", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ContractError(str(path), [Problem("", f"cannot read: {exc}")]) from None
+    return loads(text, str(path))
+
+
+def loads(text: str | bytes, source: str) -> Any:
+    """Parse JSON text read from ``source``; anything unreadable is a :class:`ContractError`
+    naming the source (a syntax error: its line and column)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem("", f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
-        raise ContractError(str(path), [problem]) from None
+        raise ContractError(source, [problem]) from None
+    except RecursionError:
+        raise ContractError(source, [Problem("", "JSON nested too deeply")]) from None
+    except ValueError as exc:  # not UTF-8 bytes, an integer of thousands of digits
+        raise ContractError(source, [Problem("", f"not usable JSON: {exc}")]) from None
 
 
 def _check_format(data: Any, expected: str, source: str) -> None:

@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.common import Window, format_time
 from models.errors import Problem
-from models.term import Term
+from models.term import PRIORITIES, Term
 
 
 def term_problems(term: Term) -> list[Problem]:
     """Every cross-field problem in the term, in document order."""
     checks = (
         _clinic,
+        _weights,
         _dates,
         _calendar,
         _duplicate_ids,
@@ -37,8 +38,26 @@ def _did_you_mean(value: str, choices: Iterable[str]) -> str:
 def _clinic(term: Term) -> Iterator[Problem]:
     try:
         ZoneInfo(term.clinic.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        yield Problem("clinic.timezone", f"unknown IANA time zone {term.clinic.timezone!r}")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        shown = term.clinic.timezone[:60] + ("…" if len(term.clinic.timezone) > 60 else "")
+        yield Problem("clinic.timezone", f"unknown IANA time zone {shown!r}")
+
+
+MAX_SCORE = 2**53
+"""Every request placed must score below this: CP-SAT's objective and the bound are exact in
+64-bit arithmetic and in a double's 53-bit mantissa up to here."""
+
+
+def _weights(term: Term) -> Iterator[Problem]:
+    requests = sum(len(p.requests) for p in term.participants)
+    for priority in PRIORITIES:
+        weight = term.weights.of(priority)
+        if weight * max(requests, 1) >= MAX_SCORE:
+            yield Problem(
+                f"weights.{priority}",
+                f"{weight} is too large: {requests} request(s) at this weight would score "
+                f"{MAX_SCORE:,} or more; the relative sizes of the weights are what matters",
+            )
 
 
 def _dates(term: Term) -> Iterator[Problem]:

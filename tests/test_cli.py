@@ -140,3 +140,91 @@ def test_the_search_reserve_grows_with_requests_but_never_past_half_the_limit() 
 
     assert reserve_seconds(60, 6000) > reserve_seconds(60, 100) > 0
     assert reserve_seconds(4, 100_000) == 2.0
+
+
+def flat(output: str) -> str:
+    """Output with rich's line wrapping undone."""
+    return " ".join(output.split())
+
+
+def test_cpsat_named_values_and_lists_are_taken_and_wrong_ones_named(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    ok = run(
+        "solve", SMALL, "--out", str(out), "--time-limit", "5",
+        "--cpsat", "search_branching=FIXED_SEARCH",
+        "--cpsat", 'restart_algorithms=["LUBY_RESTART"]',
+    )  # fmt: skip
+    assert ok.exit_code == 0 and out.exists(), ok.output
+    for pair, wanted in [
+        ("search_branching=NOPE", "one of AUTOMATIC_SEARCH, FIXED_SEARCH"),
+        ("restart_algorithms=1", "restart_algorithms takes a JSON list"),
+        ('num_workers="x"', "num_workers takes a whole number"),
+    ]:
+        bad = run("solve", SMALL, "--out", str(tmp_path / "b.json"), "--cpsat", pair)
+        assert bad.exit_code == 2 and wanted in flat(bad.output), bad.output
+    assert not (tmp_path / "b.json").exists()
+
+
+CLINIC = tiny_term(2)["clinic"]
+
+
+def _written(tmp_path: Path, doc: object, name: str = "term.json") -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("doc", "said"),
+    [
+        ("[" * 100_000, "JSON nested too deeply"),
+        ('{"n": ' + "9" * 5000 + "}", "not usable JSON"),
+        ({**tiny_term(2), "clinic": {**CLINIC, "timezone": "x" * 300}}, "clinic.timezone"),
+        ({**tiny_term(2), "weights": {"required": 10**17}}, "weights.required: 10000000000"),
+    ],
+    ids=["deep", "long-number", "long-time-zone", "huge-weight"],
+)  # fmt: skip
+def test_a_term_no_solver_could_take_is_an_input_error(tmp_path: Path, doc, said: str) -> None:
+    term = _written(tmp_path, doc)
+    out = tmp_path / "s.json"
+    result = run("solve", str(term), "--out", str(out), "--time-limit", "5")
+    assert result.exit_code == 2 and said in flat(result.output), result.output[-500:]
+    assert "Internal error" not in result.output and "P0" not in result.output
+    assert not out.exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_search(tmp_path: Path) -> None:
+    term = _written(tmp_path, tiny_term(2))
+    before = term.read_text()
+    started = time.monotonic()
+    cases = [
+        (str(term), "is also an input of this command"),
+        (str(tmp_path), "is a folder; give a file name"),
+        ("/proc/otgroups-test.json", "cannot write in /proc"),
+    ]
+    for out, said in cases:
+        result = run("solve", str(term), "--out", out, "--time-limit", "30")
+        assert result.exit_code == 2 and said in flat(result.output), result.output
+        assert "Nothing was written" in flat(result.output)
+    assert time.monotonic() - started < 10  # refused up front, not after 30 s of search
+    assert term.read_text() == before
+    report = run("report", str(term), str(term), "--out", str(term))
+    assert report.exit_code == 2 and term.read_text() == before
+    assert run("convert", str(term), str(term)).exit_code == 2
+
+
+def test_seed_and_time_limit_stay_in_range(tmp_path: Path) -> None:
+    out = str(tmp_path / "s.json")
+    assert run("solve", SMALL, "--out", out, "--seed", str(2**31)).exit_code == 2
+    assert run("solve", SMALL, "--out", out, "--time-limit", "inf").exit_code == 2
+    assert not Path(out).exists()
+
+
+def test_a_ledger_url_the_ledger_cannot_use_is_an_input_error(tmp_path: Path) -> None:
+    text = _written(tmp_path, "not a database\n" * 100, "notes.db")
+    result = run("term", "sessions", "2027-09-27", "--db", f"sqlite:///{text}")
+    assert result.exit_code == 2 and "Cannot use the ledger database" in flat(result.output)
+    result = run("token", "list", "--db", "mysql://user:secret@localhost/db")
+    assert result.exit_code == 2
+    assert "not a SQLite or PostgreSQL database URL" in flat(result.output)
+    assert "secret" not in result.output

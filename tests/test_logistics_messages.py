@@ -80,6 +80,11 @@ def test_contacts_import_is_checked_and_idempotent(ledger: Ledger, tmp_path: Pat
         with pytest.raises(LogisticsInputError, match=re.escape(message)) as caught:
             import_contacts(ledger, path)
         assert "@" not in str(caught.value).replace("a@b.org,yes", "")  # no address echoed
+    path.write_bytes(
+        "participant,channel,address,opt_in\nP0001,email,é@b.org,yes\n".encode("latin-1")
+    )
+    with pytest.raises(LogisticsInputError, match="is not UTF-8 text"):
+        import_contacts(ledger, path)
     with ledger.read() as s:
         assert s.scalar(select(func.count()).select_from(Contact)) == 7  # nothing written
 

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from ledger.schema import Delivery, OutboxMessage
 from ledger.store import Ledger
+from logistics.config import LogisticsInputError
 from logistics.messages import import_contacts, queue_messages
 from logistics.smtp import DeliveryError, SmtpSettings, deliver, outbox_state, resolve
 
@@ -301,3 +302,13 @@ def test_remind_send_reads_settings_from_the_environment(
     queue_messages(ledger, dt.datetime(2027, 9, 14, 7), days_ahead=2, logistics=logistics())
     down = CliRunner().invoke(app, args, catch_exceptions=False)
     assert down.exit_code == 1 and "Could not deliver" in down.output
+
+
+def test_wrong_smtp_settings_name_the_variable_never_the_value(monkeypatch) -> None:
+    monkeypatch.setenv("OTGROUPS_SMTP_PORT", "abc")
+    monkeypatch.setenv("OTGROUPS_SMTP_PASSWORD", "hunter2")
+    with pytest.raises(LogisticsInputError) as info:
+        SmtpSettings.from_environment()
+    assert "OTGROUPS_SMTP_PORT" in str(info.value) and "hunter2" not in str(info.value)
+    monkeypatch.setenv("OTGROUPS_SMTP_PORT", "2525")
+    assert SmtpSettings.from_environment().port == 2525

@@ -19,6 +19,7 @@ from ledger import audit_runs
 from ledger.schema import AuditRun
 from models import parse_records
 from models.diff import schedule_diff
+from models.files import loads
 
 router = APIRouter(include_in_schema=False)
 
@@ -124,7 +125,8 @@ async def run_audit(
         day = dt.date.fromisoformat(as_of)
         if len(raw) > MAX_RECORDS_BYTES:
             raise ValueError(f"the records file is larger than {MAX_RECORDS_BYTES} bytes")
-        records = parse_records(json.loads(raw), pub.term, records_file.filename or "records")
+        source = records_file.filename or "records"
+        records = parse_records(loads(raw, source), pub.term, source)
     except ValueError as exc:  # ContractError, bad JSON, a bad date
         return done(request, "/director/audit", f"Not audited: {exc}", "error")
     row, found = audit_runs.run_audit(desk.ledger, pub, records, day, desk.principal.token_id)

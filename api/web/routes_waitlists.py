@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -15,6 +14,7 @@ from ledger import admissions
 from ledger.state import RefusedError
 from ledger.waitlists import accept, decline, offer_next, open_offers, waitlist
 from models import ContractError
+from models.files import loads
 
 router = APIRouter(include_in_schema=False)
 
@@ -124,8 +124,8 @@ async def admit(
             request, "/desk/admissions", "That file is too large for one participant.", "error"
         )
     try:
-        doc = json.loads(raw)
-    except ValueError as exc:
+        doc = loads(raw, "participant file")
+    except ContractError as exc:
         return done(request, "/desk/admissions", f"Not JSON: {exc}", "error")
     pid = doc.get("id") if isinstance(doc, dict) else None
     log_access(request, pid if isinstance(pid, str) else None)

@@ -3,7 +3,6 @@ a finished solve's schedule checked once (storing and reading them is :mod:`ledg
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 from collections import OrderedDict
@@ -14,7 +13,7 @@ from api.http.jobs import Job, SolveJobs
 from ledger.store import Ledger
 from ledger.uploads import uploaded_terms
 from models import Schedule, Term, parse_schedule, parse_term
-from models.errors import ContractError, Problem
+from models.files import loads
 from models.spreadsheet import read_term_workbook
 
 
@@ -34,11 +33,7 @@ def read_upload(filename: str, raw: bytes) -> Term:
             path = Path(folder) / "term.xlsx"
             path.write_bytes(raw)
             return read_term_workbook(path)
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise ContractError(filename or "term", [Problem("", f"not JSON ({exc})")]) from None
-    return parse_term(data, source=filename or "term")
+    return parse_term(loads(raw, filename or "term"), source=filename or "term")
 
 
 def listed(ledger: Ledger, limit: int = 20) -> list[TermRow]:

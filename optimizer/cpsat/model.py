@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
 from optimizer.cpsat.objective import (
@@ -46,6 +48,32 @@ class PhaseResult:
     seconds: float
     first_solution_seconds: float | None = None
     """When the first solution arrived: with a complete hint, about the presolve time."""
+
+
+def set_parameter(params: Any, name: str, value: object) -> None:
+    """Set one CP-SAT parameter of a solver by name: numbers, booleans and text as they are,
+    an enumerated one by its value's name or number (``search_branching="FIXED_SEARCH"``), a
+    repeated one from a list (appended). Raises for an unknown name, value or type."""
+    field = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name[name]
+    repeated = field.is_repeated
+
+    def converted(item: object) -> object:
+        if field.enum_type is None:
+            return item
+        if isinstance(item, str):
+            item = field.enum_type.values_by_name[item].number
+        if not isinstance(item, int) or item not in field.enum_type.values_by_number:
+            raise ValueError(f"{item!r} is not a value of {name}")
+        return item if repeated else type(getattr(params, name))(item)
+
+    if repeated:
+        if not isinstance(value, list):
+            raise ValueError(f"{name} takes a list")
+        items = getattr(params, name)
+        for item in value:
+            items.append(converted(item))
+    else:
+        setattr(params, name, converted(value))
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
@@ -191,7 +219,7 @@ class CpsatScheduler:
         params.random_seed = options.seed
         params.log_search_progress = options.log
         for name, value in {**DEFAULT_PARAMETERS, **options.cpsat_parameters}.items():
-            setattr(params, name, value)
+            set_parameter(params, name, value)
         started = time.monotonic()
         watcher = _Watcher(phase, progress, started)
         solver.best_bound_callback = watcher.on_bound
