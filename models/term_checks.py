@@ -10,6 +10,8 @@ import difflib
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel
+
 from models.common import Window, format_time
 from models.errors import Problem
 from models.term import PRIORITIES, Term
@@ -193,3 +195,25 @@ def _participants(term: Term) -> Iterator[Problem]:
                     f"{path}.current.{gt}",
                     f"unknown group type {gt!r}{_did_you_mean(gt, type_ids)}",
                 )
+
+
+def misspelt_fields(model: BaseModel, path: str = "") -> Iterator[Problem]:
+    """Unknown fields (kept, as the contract allows) whose name is close to a field of the
+    contract: most likely a typo that would silently drop a rule (``keep_appart``)."""
+    known = list(type(model).model_fields)
+    for name in model.model_extra or {}:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        if close:
+            where = f"{path}.{name}" if path else name
+            yield Problem(
+                where, f"not a contract field (did you mean {close[0]!r}?); it is not used"
+            )
+    for name in known:
+        value = getattr(model, name)
+        inner = f"{path}.{name}" if path else name
+        if isinstance(value, BaseModel):
+            yield from misspelt_fields(value, inner)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from misspelt_fields(item, f"{inner}[{i}]")

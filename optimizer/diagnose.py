@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.term import GroupType, Participant, Term
+from models.term_checks import misspelt_fields
 from optimizer.eligibility import listing
 from optimizer.own_time import fitting_sets
 from optimizer.patterns import candidate_patterns
@@ -107,8 +108,9 @@ class TermWarning:
 def term_warnings(prep: Prepared) -> list[TermWarning]:
     """Before any solve: group types that cannot run, requesters who can never have enough
     company for a section of a type (its program rule or acuity cap), and participants whose
-    week cannot hold all their groups at once."""
-    out = [
+    week cannot hold all their groups at once; first, fields that look misspelt."""
+    out = [TermWarning(str(problem)) for problem in misspelt_fields(prep.term)]
+    out += [
         TermWarning(f"{data.group_type.label}: {reason}")
         for data in prep.types.values()
         for reason in type_blockers(prep, data)

@@ -14,6 +14,7 @@ from helpers import small_term_doc, tiny_term
 from models import ContractError, document, load_term, parse_schedule, parse_term, write_json
 from models.files import replace_atomically, write_text_atomically
 from models.schedule import Schedule, Status, relative_gap
+from models.term_checks import misspelt_fields
 
 
 def problems(doc: Any) -> list[str]:
@@ -240,3 +241,17 @@ def test_relative_gap_is_one_definition(score: int, bound: int | None, expected)
     schedule = Schedule(status=Status.FEASIBLE, score=score, bound=bound, sections=[], waitlist=[])
     assert schedule.gap == relative_gap(score, bound)
     assert relative_gap(None, bound) is None
+
+
+def test_a_misspelt_field_is_named_and_an_extension_is_not() -> None:
+    doc = tiny_term(3)
+    doc["participants"][1]["keep_appart"] = ["P1"]  # a typo that would drop a rule
+    doc["participants"][2]["x_referral_source"] = "clinic"  # an extension: kept, not named
+    doc["group_types"][0]["max_sizee"] = 4
+    found = [str(p) for p in misspelt_fields(parse_term(doc))]
+    assert found == [
+        "group_types[0].max_sizee: not a contract field (did you mean 'max_size'?); it is not used",
+        "participants[1].keep_appart: not a contract field (did you mean 'keep_apart'?); "
+        "it is not used",
+    ]
+    assert list(misspelt_fields(parse_term(tiny_term(3)))) == []
