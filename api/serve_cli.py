@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from typing import Annotated
 
 import typer
@@ -43,6 +44,7 @@ def serve_command(
     if workers > 1 and in_memory_url(settings.db_url):
         raise _StopError(2, "Input error: --workers above 1 needs a ledger file or server URL")
     open_ledger(settings.db_url).dispose()  # a bad URL or database is one plain line, here
+    _check_listen(host, port)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
         return
@@ -60,3 +62,17 @@ def serve_command(
         log_level="info",
         access_log=False,
     )
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse, as bad input (exit 2), an address the server could not listen on: a port in
+    use or a host that is not this machine's (uvicorn would exit 3, the CLI's "no schedule")."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise _StopError(2, f"Input error: cannot listen on {host}:{port}: {reason}") from None

@@ -4,6 +4,7 @@ revocation is final; a clinician reads only the sections they lead."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,14 @@ def test_a_bad_database_url_is_one_plain_line(args: list[str]) -> None:
     assert "--db nonsense://x is not a" in bad.output and "database URL" in bad.output
     assert "Traceback" not in bad.output
     assert len(bad.output.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_is_one_plain_line_not_a_startup_failure(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        db = f"sqlite:///{tmp_path / 'l.db'}"
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--db", db])
+    assert result.exit_code == 2, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in " ".join(result.output.split())
