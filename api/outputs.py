@@ -2,7 +2,8 @@
 
 An output must not be one of the command's inputs (writing the schedule over the term it came
 from would lose the term), must not be an existing folder (unless the command writes a folder),
-and its folder must take a new file; a missing folder is created, as the writers do.
+and its folder must take a new file (a missing folder: the nearest one that exists, since the
+writers create the rest; nothing is created here).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ def check_output(out: Path, *inputs: Path | None, folder: bool = False) -> None:
     if out.is_dir() and not folder:
         raise BadOutputError(f"{out} is a folder; give a file name")
     parent = out if folder and out.is_dir() else out.parent
+    while not parent.exists() and parent != parent.parent:  # the writer creates the rest
+        parent = parent.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=parent):
             pass
     except OSError as exc:
