@@ -88,10 +88,10 @@ def friendly(command: F) -> F:
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
-        except OSError as exc:  # a file that cannot be read or written
-            where = f" {exc.filename}" if exc.filename else ""
+        except OSError as exc:  # a file that cannot be read or written, a network refusal
+            what = f"File error {exc.filename}" if exc.filename else "System error"
             err.print(
-                f"[bold red]File error[/]{where}: {exc.strerror or exc}. Nothing was written.",
+                f"[bold red]{what}[/]: {exc.strerror or exc}. Nothing was written.",
                 highlight=False,
             )
             raise typer.Exit(2) from None
