@@ -52,8 +52,9 @@ from ledger.weekly import (
     term_days,
     with_members,
 )
-from models import document, format_time, parse_term
+from models import ContractError, document, format_time, parse_term
 from models.dated import weekday
+from models.errors import Problem
 from models.schedule import Schedule, Section, WaitlistEntry
 from models.term import Term
 from models.validation import validate_schedule
@@ -190,6 +191,24 @@ class Merged:
 # -- admission ------------------------------------------------------------------------------------
 
 
+def _with_newcomer(term: Term, participant_doc: dict[str, Any]) -> Term:
+    """The term with the new participant added and checked; a problem with the newcomer names
+    its path in their own document (``participant.age_band``), not in the whole term's list."""
+    doc = document(term)
+    doc["participants"].append(participant_doc)
+    mine = f"participants[{len(doc['participants']) - 1}]"
+    try:
+        return parse_term(doc, source=f"participant {participant_doc['id']}")
+    except ContractError as exc:
+        problems = [
+            Problem("participant" + p.path[len(mine) :], p.message)
+            if p.path.startswith(mine)
+            else p
+            for p in exc.problems
+        ]
+        raise ContractError(exc.source, problems) from None
+
+
 def admit(
     ledger: Ledger,
     participant_doc: dict[str, Any],
@@ -206,9 +225,7 @@ def admit(
             raise AdmissionError(f"{pid} is already a participant of the term")
         lock_change(ledger, s, pub, [pid], from_date)
         check_start(pub, from_date)
-        doc = document(pub.term)
-        doc["participants"].append(participant_doc)
-        term = parse_term(doc, source=f"admitting {pid}")
+        term = _with_newcomer(pub.term, participant_doc)
         weekly = pub.schedule
         result = place_newcomers(
             rules_term(term, weekly), weekly, [pid], SolveOptions(time_limit=time_limit)

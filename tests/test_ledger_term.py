@@ -55,7 +55,7 @@ from ledger.waitlists import (
     open_offers,
     waitlist,
 )
-from models import Schedule, Term, parse_schedule, parse_term
+from models import ContractError, Schedule, Term, parse_schedule, parse_term
 from models.dated import term_dates
 from models.validation import recompute_score, validate_day, validate_schedule
 
@@ -479,6 +479,21 @@ def test_a_newcomer_who_fits_nowhere_is_waitlisted_with_reasons(ledger: Ledger, 
     with ledger.read() as s:
         assert weekly_without(published(s).schedule, "P0501") == weekly_without(schedule, "P0501")
     assert violations_on(ledger) == []
+
+
+def test_a_bad_newcomer_is_named_in_their_own_document(ledger: Ledger, demo) -> None:
+    term, _ = demo
+    missing = newcomer(term, "P0011", "P0502")
+    del missing["age_band"]
+    misspelt = newcomer(term, "P0011", "P0502")
+    misspelt["requests"][0]["group_type"] = "cookng"
+    for doc, path in [(missing, "participant.age_band"), (misspelt, "participant.requests[0]")]:
+        with pytest.raises(ContractError) as info:
+            admit(ledger, doc, dt.date(2027, 9, 27))
+        assert info.value.problems[0].path.startswith(path), info.value
+        assert info.value.source == "participant P0502"
+    with ledger.read() as s:
+        assert all(p.id != "P0502" for p in published(s).term.participants)  # nothing written
 
 
 # -- discharges and merges -----------------------------------------------------------------------
