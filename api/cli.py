@@ -29,7 +29,7 @@ from api.report_cli import report_command
 from api.serve_cli import serve_command
 from api.term_cli import term_app
 from api.token_cli import token_app
-from ledger.store import LedgerUrlError
+from ledger.store import LedgerUrlError, NoLedgerError
 from models import ContractError, Term, load_schedule, load_term, write_json
 from models.validation import validate_schedule
 from optimizer import SolveOptions, solve
@@ -74,6 +74,9 @@ def friendly(command: F) -> F:
         except StopError as exc:
             err.print(str(exc), highlight=False)
             raise typer.Exit(exc.code) from None
+        except NoLedgerError as exc:
+            err.print(f"[bold red]Input error[/]: {exc}; check --db", highlight=False)
+            raise typer.Exit(2) from None
         except LedgerUrlError as exc:
             err.print(f"[bold red]Input error[/]: --db {exc}", highlight=False)
             raise typer.Exit(2) from None

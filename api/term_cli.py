@@ -30,7 +30,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from api.ledger_views import dated_sessions, makeup_answer, publish_summary
 from api.logistics_cli import logistics_app
@@ -41,7 +40,7 @@ from ledger.makeups import MakeupError, MakeupOption, Search, UnknownMakeupError
 from ledger.publish import PublishError
 from ledger.schema import DatedSession
 from ledger.state import NothingPublishedError, RefusedError, published_cached
-from ledger.store import DEFAULT_URL, Ledger, open_ledger
+from ledger.store import DEFAULT_URL, Ledger, NoLedgerError, open_ledger
 from ledger.waitlists import (
     UnknownOfferError,
     accept,
@@ -123,14 +122,10 @@ def command(f: F) -> F:
 
 def _ledger(url: str, create: bool = False) -> Ledger:
     """The ledger at ``url``; a SQLite file must exist unless ``create``."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not create:
-        path = parsed.database
-        if path and path != ":memory:" and not Path(path).exists():
-            raise _StopError(
-                2, f"Input error: no ledger at {path}: run `otgroups term publish` first"
-            )
-    return open_ledger(url)
+    try:
+        return open_ledger(url, create=create)
+    except NoLedgerError as exc:
+        raise _StopError(2, f"Input error: {exc}: run `otgroups term publish` first") from None
 
 
 def _emit(as_json: bool, doc: Any, text: str) -> None:

@@ -57,7 +57,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every token: id, role, label, staff id, made, revoked."""
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)
     try:
         tokens = list_tokens(ledger)
     finally:
@@ -80,7 +80,7 @@ def revoke_command(
     db: Db = DEFAULT_URL,
 ) -> None:
     """Revoke a token for good."""
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)
     try:
         revoke_token(ledger, token_id, reason)
     except UnknownTokenError as exc:

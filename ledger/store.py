@@ -140,8 +140,21 @@ class Ledger:
             self.read_engine.dispose()
 
 
-def open_ledger(url: str = DEFAULT_URL) -> Ledger:
-    """A migrated ledger at ``url`` (a SQLite file is created when missing)."""
+class NoLedgerError(LookupError):
+    """No SQLite ledger file where ``--db`` points (a mistyped path would make a new one)."""
+
+
+def open_ledger(url: str = DEFAULT_URL, create: bool = True) -> Ledger:
+    """A migrated ledger at ``url``; a missing SQLite file is created only with ``create``
+    (else :class:`NoLedgerError`)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None  # Ledger() says what is wrong with it
+    if not create and parsed is not None and parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:" and not Path(path).exists():
+            raise NoLedgerError(f"no ledger at {path}")
     ledger = Ledger(url)
     ledger.migrate()
     return ledger

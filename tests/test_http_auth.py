@@ -166,3 +166,10 @@ def test_a_port_in_use_is_one_plain_line_not_a_startup_failure(tmp_path: Path) -
         result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--db", db])
     assert result.exit_code == 2, result.output
     assert f"cannot listen on 127.0.0.1:{port}" in " ".join(result.output.split())
+
+
+def test_token_list_on_a_mistyped_ledger_path_creates_nothing(tmp_path: Path) -> None:
+    typo = tmp_path / "ledgr.db"
+    result = CliRunner().invoke(cli, ["token", "list", "--db", f"sqlite:///{typo}"])
+    assert result.exit_code == 2 and "no ledger at" in result.output
+    assert not typo.exists()
