@@ -32,8 +32,8 @@ def term_problems(term: Term) -> list[Problem]:
     return [problem for check in checks for problem in check(term)]
 
 
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1)
+def _did_you_mean(value: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -202,12 +202,10 @@ def misspelt_fields(model: BaseModel, path: str = "") -> Iterator[Problem]:
     contract: most likely a typo that would silently drop a rule (``keep_appart``)."""
     known = list(type(model).model_fields)
     for name in model.model_extra or {}:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
-        if close:
+        hint = _did_you_mean(name, known, cutoff=0.8)  # stricter: extensions are allowed
+        if hint:
             where = f"{path}.{name}" if path else name
-            yield Problem(
-                where, f"not a contract field (did you mean {close[0]!r}?); it is not used"
-            )
+            yield Problem(where, f"not a contract field{hint}; it is not used")
     for name in known:
         value = getattr(model, name)
         inner = f"{path}.{name}" if path else name
