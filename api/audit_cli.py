@@ -66,7 +66,7 @@ def audit_command(
     schedule = load_schedule(schedule_path, term)
     records = load_records(records_path, term)
     day = as_of.date() if as_of is not None else dt.date.today()
-    findings = audit(term, schedule, records, day)
+    findings = audit(term, schedule, records, day, str(records_path))
     if output is Format.json:
         print(json.dumps([f.model_dump(mode="json") for f in findings], indent=1))
     elif output is Format.csv:

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from api.outputs import check_output
+from audit.profile import check_payers
 from models import load_records, load_schedule, load_term
 
 out = Console(soft_wrap=True, highlight=False)
@@ -48,7 +49,10 @@ def report_command(
     check_output(out_path, term_path, schedule_path, records_path)
     term = load_term(term_path)
     schedule = load_schedule(schedule_path, term)
-    records = load_records(records_path, term) if records_path is not None else None
+    records = None
+    if records_path is not None:
+        records = load_records(records_path, term)
+        check_payers(records, str(records_path))
     day = as_of.date() if as_of is not None else None
     html = build_report(term, schedule, records, day)
     write_report(out_path, html)

@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from models.errors import ContractError, Problem, problems_from_validation
-from models.records import Payer
+from models.records import Payer, Records
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -163,7 +163,12 @@ def profile_names() -> list[str]:
 
 
 def payer_profile(payer: Payer, path: str = "payers") -> Profile:
-    """The payer's profile with its overrides applied; overrides are type-checked too."""
+    """The payer's profile with its overrides applied; overrides are type-checked too. A
+    :class:`ContractError` names ``path`` (where the payer is) and the rule inside it."""
+    if payer.rules.profile not in profile_names():
+        known = ", ".join(profile_names())
+        message = f"no rule profile {payer.rules.profile!r} (known: {known})"
+        raise ContractError(path, [Problem("rules.profile", message)])
     base = load_profile(payer.rules.profile)
     if not payer.rules.overrides:
         return base
@@ -181,6 +186,27 @@ def payer_profile(payer: Payer, path: str = "payers") -> Profile:
         raise ContractError(path, [_override_problem(p) for p in problems])
     values.update(overrides)
     return base.model_copy(update={"values": values, "overridden_by": payer.id})
+
+
+def payer_problems(records: Records) -> list[Problem]:
+    """Every payer whose rule profile does not exist or whose overrides are mistyped, each
+    problem named by its path in the records (``payers[1].rules.overrides.cert_within_days``)."""
+    problems: list[Problem] = []
+    for index, payer in enumerate(records.payers):
+        where = f"payers[{index}]"
+        try:
+            payer_profile(payer, where)
+        except ContractError as exc:
+            problems.extend(Problem(_join(where, p.path), p.message) for p in exc.problems)
+    return problems
+
+
+def check_payers(records: Records, source: str) -> None:
+    """:class:`ContractError` naming ``source`` (the records) when :func:`payer_problems` finds
+    any: checked before an audit runs, so a wrong rule never surfaces half-way through it."""
+    problems = payer_problems(records)
+    if problems:
+        raise ContractError(source, problems)
 
 
 def _override_problem(p: Problem) -> Problem:

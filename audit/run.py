@@ -10,6 +10,7 @@ import audit.checks as checks_package
 from audit.checks import CHECKS
 from audit.context import AuditContext
 from audit.findings import CODES, Finding, ordered
+from audit.profile import check_payers
 from models.records import Records
 from models.schedule import Schedule
 from models.term import Term
@@ -22,11 +23,16 @@ def load_checks() -> dict[str, object]:
     return dict(CHECKS)
 
 
-def audit(term: Term, schedule: Schedule, records: Records, as_of: date) -> list[Finding]:
+def audit(
+    term: Term, schedule: Schedule, records: Records, as_of: date, source: str = "records"
+) -> list[Finding]:
     """Findings for the sessions held up to ``as_of`` and the schedule's sessions after it.
 
-    The audit never edits anything; the same inputs give the same findings in the same order
-    (participant, date, code)."""
+    A payer whose rule profile is unknown or whose overrides are mistyped stops the audit
+    before any check runs: a :class:`ContractError` naming ``source`` (the records) and the
+    payer's path. The audit never edits anything; the same inputs give the same findings in
+    the same order (participant, date, code)."""
+    check_payers(records, source)
     load_checks()
     ctx = AuditContext(term, schedule, records, as_of)
     return ordered(f for code in CODES if code in CHECKS for f in CHECKS[code](ctx))

@@ -39,13 +39,15 @@ def run_audit(
     as_of: dt.date,
     token_id: int | None,
     profile: str | None = None,
+    source: str = "records",
 ) -> tuple[AuditRun, list[Finding]]:
     """Audit the published schedule ``pub`` and ``records`` (parsed against ``pub.term``) as of
     ``as_of``, every payer under ``profile`` when one is given (:class:`UnknownProfileError`
-    for one that does not exist, before anything runs); the stored row and all its findings."""
+    for one that does not exist, before anything runs; a ``ContractError`` naming ``source`` for
+    a payer whose own rules are wrong); the stored row and all its findings."""
     if profile is not None:
         records = with_profile(records, profile)
-    findings = audit(pub.term, pub.schedule, records, as_of)
+    findings = audit(pub.term, pub.schedule, records, as_of, source)
     with ledger.write() as s:
         row = AuditRun(
             as_of=as_of,

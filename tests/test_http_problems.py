@@ -169,3 +169,19 @@ def test_an_unexpected_error_is_a_bare_500(tmp_path: Any, monkeypatch: Any) -> N
     body = _problem(response, 500)
     assert "P0042" not in response.text and "Traceback" not in response.text
     assert body["title"] == "Internal error"
+
+
+def test_a_payers_wrong_rules_are_named_before_the_audit_runs(
+    api: Any, director: dict[str, str], published: dict[str, Any]
+) -> None:
+    rules = {"profile": "medicare-part-b", "overrides": {"cert_within_days": "soon"}}
+    payer = {"id": "MCR", "name": "Medicare", "kind": "medicare", "rules": rules}
+    records = {"format": "otgroups.records/1", "payers": [payer]}
+    before = api[1].get("/v1/audits", headers=director).json()
+    sent = {"records": records, "as_of": "2027-10-24"}
+    body = _problem(api[1].post("/v1/audits", json=sent, headers=director), 422)
+    assert body["path"] == "payers[0].rules.overrides.cert_within_days"
+    assert body["detail"].startswith("records: ")
+    assert api[1].get("/v1/audits", headers=director).json() == before  # no run was stored
+    payer["rules"] = "medicare-part-b"
+    assert api[1].post("/v1/audits", json=sent, headers=director).status_code == 201

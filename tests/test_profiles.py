@@ -14,13 +14,15 @@ import pytest
 from audit.profile import (
     PROFILE_DIR,
     VALUE_TYPES,
+    check_payers,
     load_profile,
     parse_profile,
+    payer_problems,
     payer_profile,
     profile_names,
 )
 from models.errors import ContractError
-from models.records import Payer
+from models.records import Payer, Records
 
 SHIPPED = [
     "commercial-generic",
@@ -311,5 +313,30 @@ def test_an_unknown_profile_lists_the_known_ones(name: str) -> None:
 
 
 def test_a_payer_naming_an_unknown_profile_is_rejected() -> None:
-    with pytest.raises(ContractError, match="known: commercial-generic, mbho-carve-out"):
-        payer_profile(payer("medicare-part-q"))
+    with pytest.raises(ContractError, match="known: commercial-generic, mbho-carve-out") as exc:
+        payer_profile(payer("medicare-part-q"), "payers[1]")
+    assert exc.value.source == "payers[1]"  # the records, not a profile file that is not there
+    assert paths(exc) == ["rules.profile"]
+
+
+def test_payer_problems_name_each_payer_in_the_records() -> None:
+    records = Records.model_validate(
+        {
+            "format": "otgroups.records/1",
+            "payers": [
+                payer("medicare-part-b", "OK").model_dump(),
+                payer("medicare-part-q", "GONE").model_dump(),
+                payer(
+                    {"profile": "medicaid-generic", "overrides": {"unit_minutes": "x"}}, "BAD"
+                ).model_dump(),
+            ],
+        }
+    )
+    assert [p.path for p in payer_problems(records)] == [
+        "payers[1].rules.profile",
+        "payers[2].rules.overrides.unit_minutes",
+    ]
+    with pytest.raises(ContractError) as exc:
+        check_payers(records, "records.json")
+    assert exc.value.source == "records.json" and len(exc.value.problems) == 2
+    check_payers(records.model_copy(update={"payers": records.payers[:1]}), "records.json")

@@ -7,6 +7,7 @@ and looks for the timetable's SVG.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from analysis import report as report_module
 from api.cli import app
+from audit.profile import PROFILE_DIR
 
 EXAMPLES = Path(str(files("models") / "examples"))
 TERM = EXAMPLES / "demo_clinic.json"
@@ -149,3 +151,30 @@ def test_report_renders_offline_in_headless_chromium(report: Path, tmp_path: Pat
     assert re.search(r">social-skills-1<", timetable), "section blocks are labelled"
     assert re.search(r">Teaching Kitchen<", timetable), "rooms are on the axis"
     assert 'id="findings"' in dom and dom.count('class="main-svg"') >= 6
+
+
+@pytest.mark.parametrize("command", ["audit", "report"])
+@pytest.mark.parametrize(
+    ("rules", "path"),
+    [
+        ("medicare-part-q", "payers[0].rules.profile"),
+        (
+            {"profile": "medicare-part-b", "overrides": {"cert_within_days": "soon"}},
+            "payers[0].rules.overrides.cert_within_days",
+        ),
+    ],
+)
+def test_a_payers_wrong_rules_are_named_in_the_records_file(
+    tmp_path: Path, command: str, rules: object, path: str
+) -> None:
+    doc = json.loads(RECORDS.read_text(encoding="utf-8"))
+    doc["payers"][0]["rules"] = rules
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "term.html"
+    extra = ["--out", out] if command == "report" else []
+    result = run(command, TERM, SCHEDULE, records, "--as-of", "2027-10-24", *extra)
+    assert result.exit_code == 2, result.output
+    assert f"Input error in {records}" in result.output.replace("\n", "")
+    assert path in result.output and str(PROFILE_DIR) not in result.output
+    assert not out.exists()

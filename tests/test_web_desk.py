@@ -360,3 +360,20 @@ def test_audit_summary(served):
     with app.state.ledger.read() as s:
         row = s.scalars(select(AccessLog).where(AccessLog.route == "/director/audit")).all()[-1]
     assert row.participants  # the findings' participants were logged
+
+
+def test_an_audit_with_a_payers_wrong_rules_says_why(served):
+    app, client = served
+    csrf = login(client, token_for(app, "director"))
+    doc = json.loads((EXAMPLES / "demo_records.json").read_text(encoding="utf-8"))
+    doc["payers"][0]["rules"] = {"profile": "medicare-part-b", "overrides": {"unit_minutes": "x"}}
+    ran = client.post(
+        "/director/audit",
+        data={"csrf": csrf, "as_of": "2027-10-24"},
+        files={"records_file": ("records.json", json.dumps(doc), "application/json")},
+    )
+    assert ran.status_code == 200
+    shown = text_of(ran.text)
+    assert "Not audited: records.json" in shown
+    assert "payers[0].rules.overrides.unit_minutes" in shown
+    assert "No audit has been run yet" in client.get("/director/audit").text

@@ -127,8 +127,10 @@ async def run_audit(
             raise ValueError(f"the records file is larger than {MAX_RECORDS_BYTES} bytes")
         source = records_file.filename or "records"
         records = parse_records(loads(raw, source), pub.term, source)
-    except ValueError as exc:  # ContractError, bad JSON, a bad date
+        row, found = audit_runs.run_audit(
+            desk.ledger, pub, records, day, desk.principal.token_id, source=source
+        )
+    except ValueError as exc:  # ContractError (also a payer's rules), bad JSON, a bad date
         return done(request, "/director/audit", f"Not audited: {exc}", "error")
-    row, found = audit_runs.run_audit(desk.ledger, pub, records, day, desk.principal.token_id)
     log_access(request, {f.participant for f in found})
     return done(request, f"/director/audit?run={row.id}", f"Audit {row.id}: {len(found)} findings.")
