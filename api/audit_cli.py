@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from api.console import out
 from audit import audit, summary, to_csv
 from audit.findings import Finding
 from models import load_records, load_schedule, load_term
-
-out = Console()
 
 
 class Format(StrEnum):
@@ -32,7 +31,7 @@ def findings_table(findings: list[Finding]) -> Table:
     for f in findings:
         style = "red" if f.severity == "error" else "yellow"
         table.add_row(
-            f.participant, str(f.date or ""), f.code, f"[{style}]{f.severity}[/]", f.message
+            f.participant, str(f.date or ""), f.code, Text(f.severity, style=style), f.message
         )
     return table
 

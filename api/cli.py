@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from sqlalchemy.exc import DatabaseError
 
 from api import LOADED
 from api.audit_cli import audit_command
+from api.console import err, out, styled
 from api.outputs import BadOutputError, check_output
 from api.progress import ProgressLine
 from api.render import participant_week, print_violations, summary
@@ -43,8 +43,6 @@ app = typer.Typer(
     help="Group scheduling for mental-health occupational therapy programs.",
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 DEBUG = {"on": False}
 MAX_OWN_TIME_SHOWN = 5
 """Participants whose week cannot hold all their groups, named before a solve; the rest are
@@ -69,50 +67,43 @@ def friendly(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ContractError as exc:
-            err.print(f"[bold red]Input error[/] in {exc}", highlight=False)
+            err.print(styled("Input error", f" in {exc}"), highlight=False)
             raise typer.Exit(2) from None
         except StopError as exc:
             err.print(str(exc), highlight=False)
             raise typer.Exit(exc.code) from None
         except NoLedgerError as exc:
-            err.print(f"[bold red]Input error[/]: {exc}; check --db", highlight=False)
+            err.print(styled("Input error", f": {exc}; check --db"), highlight=False)
             raise typer.Exit(2) from None
         except LedgerUrlError as exc:
-            err.print(f"[bold red]Input error[/]: --db {exc}", highlight=False)
+            err.print(styled("Input error", f": --db {exc}"), highlight=False)
             raise typer.Exit(2) from None
         except DatabaseError as exc:  # not a database file, unreachable, not migrated
-            err.print(
-                f"[bold red]Cannot use the ledger database[/]: {str(exc.orig or exc).strip()}",
-                highlight=False,
-            )
+            reason = str(exc.orig or exc).strip()
+            err.print(styled("Cannot use the ledger database", f": {reason}"), highlight=False)
             raise typer.Exit(2) from None
         except BadOutputError as exc:
-            err.print(f"[bold red]Output error[/]: {exc}. Nothing was written.", highlight=False)
+            err.print(styled("Output error", f": {exc}. Nothing was written."), highlight=False)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except OSError as exc:  # a file that cannot be read or written, a network refusal
             what = f"File error {exc.filename}" if exc.filename else "System error"
-            err.print(
-                f"[bold red]{what}[/]: {exc.strerror or exc}. Nothing was written.",
-                highlight=False,
-            )
+            detail = f": {exc.strerror or exc}. Nothing was written."
+            err.print(styled(what, detail), highlight=False)
             raise typer.Exit(2) from None
         except OverflowError as exc:  # a date or number past what the clock or database holds
-            err.print(
-                f"[bold red]Input error[/]: a date or number is out of range ({exc}). "
-                "Nothing was written.",
-                highlight=False,
-            )
+            detail = f": a date or number is out of range ({exc}). Nothing was written."
+            err.print(styled("Input error", detail), highlight=False)
             raise typer.Exit(2) from None
         except Exception as exc:
             if DEBUG["on"]:
                 raise
-            err.print(
-                f"[bold red]Internal error[/] ({type(exc).__name__}): {exc}\n"
-                "Nothing was written. Re-run with --debug for details and report it.",
-                highlight=False,
+            detail = (
+                f" ({type(exc).__name__}): {exc}\n"
+                "Nothing was written. Re-run with --debug for details and report it."
             )
+            err.print(styled("Internal error", detail), highlight=False)
             raise typer.Exit(70) from None
 
     return wrapper  # type: ignore[return-value]
@@ -223,19 +214,19 @@ def _solve_and_check(
     warnings = term_warnings(prep)
     crowded = [w for w in warnings if w.own_time]
     for warning in [w for w in warnings if not w.own_time] + crowded[:MAX_OWN_TIME_SHOWN]:
-        err.print(f"[yellow]warning[/] {warning.message}", highlight=False)
+        err.print(styled("warning", f" {warning.message}", "yellow"), highlight=False)
     if len(crowded) > MAX_OWN_TIME_SHOWN:
-        err.print(
-            f"[yellow]warning[/] and {len(crowded) - MAX_OWN_TIME_SHOWN} more participants whose "
-            "week cannot hold all their groups; `otgroups explain` shows one participant's week",
-            highlight=False,
+        more = (
+            f" and {len(crowded) - MAX_OWN_TIME_SHOWN} more participants whose week cannot hold "
+            "all their groups; `otgroups explain` shows one participant's week"
         )
+        err.print(styled("warning", more, "yellow"), highlight=False)
     left = max(MIN_SEARCH_SECONDS, options.time_limit - (time.monotonic() - started))
     searching = dataclasses.replace(options, time_limit=min(options.time_limit, left))
     with ProgressLine(err, enabled=not quiet and not options.log) as progress:
         result = solve(term, searching, previous=previous, progress=progress, prep=prep)
     if result.violations:
-        err.print("[bold red]The solver produced a schedule that breaks hard rules[/]:")
+        err.print(styled("The solver produced a schedule that breaks hard rules", ":"))
         print_violations(err, result.violations)
         raise StopError(3, "Nothing was written. This is a bug: please report it with the term.")
     if result.schedule.status.value == "UNKNOWN":
@@ -290,10 +281,10 @@ def validate_command(
     schedule = load_schedule(schedule_path, term)
     violations = validate_schedule(term, schedule)
     if violations:
-        out.print(f"[bold red]INVALID[/]: {len(violations)} violation(s)")
+        out.print(styled("INVALID", f": {len(violations)} violation(s)"))
         print_violations(out, violations)
         raise typer.Exit(1)
-    out.print(f"[bold green]VALID[/]: every hard rule holds; score {schedule.score}")
+    out.print(styled("VALID", f": every hard rule holds; score {schedule.score}", "bold green"))
 
 
 @app.command("explain")

@@ -32,7 +32,13 @@ import typer
 from api.outputs import check_output
 from ledger.state import published
 from logistics.calendars import Feeds, UnknownPersonError, write_feed
-from logistics.config import Logistics, LogisticsInputError, load_logistics
+from logistics.config import (
+    ENV,
+    Logistics,
+    LogisticsInputError,
+    load_logistics,
+    materials_source,
+)
 from logistics.messages import Templates, import_contacts, queue_messages
 from logistics.smtp import DeliveryReport, SmtpSettings, deliver, outbox_state, resolve
 from logistics.supplies import REORDER_COLUMNS, project, record_count, record_reorder_point
@@ -114,9 +120,15 @@ def _stop(code: int, message: str) -> Exception:
 def _logistics(path: Path | None, required: bool = False) -> Logistics:
     found = load_logistics(path)
     if required and not found.items:
+        demo = "models/examples/demo_materials.toml"
+        source = materials_source(path)
+        if source is None:
+            raise LogisticsInputError(
+                f"no materials: pass --materials FILE or set {ENV} (the demo's is {demo})"
+            )
         raise LogisticsInputError(
-            "no materials: pass --materials FILE or set OTGROUPS_MATERIALS "
-            "(the demo's is models/examples/demo_materials.toml)"
+            f"{source}: no [items.…] tables: this command counts the materials each group "
+            f"uses (see {demo})"
         )
     return found
 

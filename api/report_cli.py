@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from api.console import lines as out
 from api.outputs import check_output
 from audit.profile import check_payers
 from models import load_records, load_schedule, load_term
-
-out = Console(soft_wrap=True, highlight=False)
 
 
 def report_command(

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
+from api.console import lines as out
+from api.console import lines_err as err
 from api.ledger_views import dated_sessions, makeup_answer, publish_summary
 from api.logistics_cli import logistics_app
 from ledger.admissions import UnknownParticipantError, admit, discharge, merge
@@ -59,8 +60,6 @@ term_app = typer.Typer(
     help="Run a published term: attendance, makeups, closures, admissions, discharges, "
     "merges and waitlists in the ledger.",
 )
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,15 +14,14 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from api.console import lines as out
+from api.console import lines_err as err
 from api.http.auth import ROLES, UnknownTokenError, list_tokens, new_token, revoke_token
 from api.term_cli import command
 from ledger.store import DEFAULT_URL, open_ledger
 
 token_app = typer.Typer(no_args_is_help=True, help="Bearer tokens of the HTTP API.")
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 Db = Annotated[str, typer.Option("--db", metavar="URL", help="Ledger database.")]
 

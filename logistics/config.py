@@ -32,7 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models import Term
-from models.errors import format_path
+from models.errors import problems_from_validation
 
 FORMAT = "otgroups.materials/1"
 ENV = "OTGROUPS_MATERIALS"
@@ -115,12 +115,10 @@ class Logistics(_Strict):
 
 def load_logistics(path: Path | str | None) -> Logistics:
     """The file at ``path`` (default: ``$OTGROUPS_MATERIALS``; neither: an empty one)."""
-    if path is None:
-        env = os.environ.get(ENV)
-        if not env:
-            return Logistics()
-        path = env
-    path = Path(path)
+    source = materials_source(path)
+    if source is None:
+        return Logistics()
+    path = Path(source)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -132,10 +130,11 @@ def load_logistics(path: Path | str | None) -> Logistics:
     try:
         return Logistics.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = format_path(first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
+        first = problems_from_validation(exc)[0]  # quotes the value: (got 'ten')
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise LogisticsInputError(
-            f"{path}: {where + ': ' if where else ''}{message}{more}"
-        ) from None
+        raise LogisticsInputError(f"{path}: {first}{more}") from None
+
+
+def materials_source(path: Path | str | None) -> str | None:
+    """Where :func:`load_logistics` reads from: ``path``, else ``$OTGROUPS_MATERIALS``."""
+    return str(path) if path is not None else os.environ.get(ENV) or None

@@ -228,3 +228,18 @@ def test_a_ledger_url_the_ledger_cannot_use_is_an_input_error(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "not a SQLite or PostgreSQL database URL" in flat(result.output)
     assert "secret" not in result.output
+
+
+def test_text_from_the_files_is_printed_as_it_is_not_as_markup(tmp_path: Path) -> None:
+    """Rich markup in a name or a quoted value is shown literally (``[/]`` made rich raise)."""
+    doc = tiny_term(3)
+    doc["group_types"][0]["name"] = "[b]Art[/]"
+    term = tmp_path / "term.json"
+    term.write_text(json.dumps(doc), encoding="utf-8")
+    solved = run("solve", str(term), "--time-limit", "5", "--out", str(tmp_path / "s.json"))
+    assert solved.exit_code == 0, solved.output
+    assert "[b]Art[/]" in solved.output
+    doc["participants"][0]["requests"][0]["group_type"] = "[/]"
+    term.write_text(json.dumps(doc), encoding="utf-8")
+    refused = run("solve", str(term), "--out", str(tmp_path / "s.json"))
+    assert refused.exit_code == 2 and "unknown group type '[/]'" in refused.output

@@ -103,6 +103,8 @@ def test_errors_are_one_line_with_exit_codes(
     db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OTGROUPS_MATERIALS", raising=False)
+    empty = tmp_path / "empty.toml"
+    empty.write_text('format = "otgroups.materials/1"\n')
     bad_csv = tmp_path / "bad.csv"
     bad_csv.write_text("participant,channel,address,opt_in\nP0001,email,secret@example.org,ok\n")
     cases = [
@@ -110,7 +112,8 @@ def test_errors_are_one_line_with_exit_codes(
         (("contacts", "import", tmp_path / "none.csv"), 2, "no contacts file"),
         (("calendar", "--participant", "P9999", "--out", tmp_path / "x.ics"), 2, "P9999"),
         (("calendar", "--out", tmp_path / "x.ics"), 2, "exactly one of"),
-        (("supplies",), 2, "--materials"),
+        (("supplies",), 2, "pass --materials FILE"),
+        (("supplies", "--materials", empty), 2, f"{empty}: no [items.…] tables"),
         (("supplies", "count", "glue", 1, "--materials", MATERIALS), 2, "unknown item 'glue'"),
         (("manifest", "2028-01-03", "--out", tmp_path / "m.csv"), 2, "outside the term"),
         (

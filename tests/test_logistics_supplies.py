@@ -112,6 +112,11 @@ def test_default_rate_and_bad_input(ledger: Ledger, tmp_path: Path) -> None:
     bad.write_text('[group_types.cooking]\nmaterials = [{ item = "soap", per_session = 1 }]\n')
     with pytest.raises(LogisticsInputError, match=r"group_types.cooking.materials\[0\].item"):
         load_logistics(bad)
+    bad.write_text('[items.kit]\nlead_days = "ten"\n')
+    with pytest.raises(LogisticsInputError) as exc:
+        load_logistics(bad)
+    assert str(exc.value).startswith(f"{bad}: items.kit.lead_days: ")
+    assert "(got 'ten')" in str(exc.value)  # the value, quoted
     bad.write_text('[group_types.cookng]\nbring = ["x"]\n')
     with ledger.read() as s, pytest.raises(LogisticsInputError, match="cookng"):
         project(s, published(s), load_logistics(bad), MON)
