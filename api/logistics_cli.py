@@ -43,6 +43,7 @@ from logistics.messages import Templates, import_contacts, queue_messages
 from logistics.smtp import DeliveryReport, SmtpSettings, deliver, outbox_state, resolve
 from logistics.supplies import REORDER_COLUMNS, project, record_count, record_reorder_point
 from logistics.transport import day_manifest, manifest_csv, manifest_html
+from models.csv_cells import safe_cell
 from models.files import write_text_atomically
 
 logistics_app = typer.Typer()
@@ -365,7 +366,7 @@ def supplies_command(
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, columns, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({k: _fmt(v) for k, v in r.items()} for r in rows)
+        writer.writerows({k: safe_cell(_fmt(v)) for k, v in r.items()} for r in rows)
         text = buffer.getvalue().rstrip("\n")
     else:
         text = _table(projection.as_of, rows, daily)

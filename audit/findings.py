@@ -11,6 +11,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from models.csv_cells import safe_cell
+
 Severity = Literal["error", "warning"]
 
 CODES: tuple[str, ...] = (
@@ -103,7 +105,7 @@ def to_csv(findings: list[Finding]) -> str:
     writer.writeheader()
     for f in findings:
         row = f.model_dump(mode="json")
-        writer.writerow({c: row.get(c) if row.get(c) is not None else "" for c in COLUMNS})
+        writer.writerow({c: safe_cell(row[c]) if row.get(c) is not None else "" for c in COLUMNS})
     return out.getvalue()
 
 

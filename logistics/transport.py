@@ -30,6 +30,7 @@ from logistics.config import Logistics, LogisticsInputError
 from logistics.messages import BUILTIN_TEMPLATES
 from logistics.privacy import Privacy
 from models import format_time
+from models.csv_cells import safe_cell
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def manifest_csv(m: DayManifest) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
-    writer.writerows(manifest_rows(m))
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in manifest_rows(m))
     return buffer.getvalue()
 
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from models import ContractError, Term, load_term, parse_term
+from models.csv_cells import safe_cell
 from models.spreadsheet import (
     read_term_csv_folder,
     read_term_workbook,
@@ -17,6 +18,8 @@ from models.spreadsheet import (
     write_term_workbook,
 )
 from models.spreadsheet.cells import CellError, clock_time, windows
+from models.spreadsheet.schedule import schedule_csv
+from optimizer import SolveOptions, solve
 from tests.helpers import DATA, group_type, participant, tiny_term, van, window
 
 
@@ -36,7 +39,13 @@ def rich() -> Term:
         allowed={"age_bands": ["adult"], "programs": ["OP", "IOP"], "tracks_any": ["mood"]},
         max_high_acuity=0,
     )
-    closed = group_type("closed", allowed={"genders": []}, windows=[], single_program=True)
+    closed = group_type(
+        "closed",
+        name="=HYPERLINK(1)",  # kept verbatim by the term's files, neutralised in exports
+        allowed={"genders": []},
+        windows=[],
+        single_program=True,
+    )
     people = [
         participant("P1", transport="van", wheelchair=True, tracks=["mood", "trauma"]),
         participant(
@@ -306,3 +315,31 @@ def test_not_a_workbook(tmp_path: Path) -> None:
         read_term_workbook(path)
     with pytest.raises(ContractError, match="file not found"):
         read_term_workbook(tmp_path / "absent.xlsx")
+
+
+# -- exports people open in a spreadsheet ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1+cmd", "'+1+cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-2.5", "-2.5"),
+        ("Art", "Art"),
+        (3, 3),
+        (None, None),
+    ],
+)
+def test_formula_like_text_is_neutralised(value: object, shown: object) -> None:
+    assert safe_cell(value) == shown
+
+
+def test_the_schedule_export_neutralises_formulas(rich: Term) -> None:
+    schedule = solve(rich, SolveOptions(time_limit=5)).schedule
+    section = schedule.sections[0].model_copy(update={"group_type": "closed"})
+    text = schedule_csv(rich, schedule.model_copy(update={"sections": [section]}))
+    assert ",'=HYPERLINK(1)," in text.decode("utf-8-sig")

@@ -65,7 +65,7 @@ def schedule_sheets(term: Term, schedule: Schedule) -> list[Sheet]:
 def schedule_csv(term: Term, schedule: Schedule) -> bytes:
     """The sections sheet as UTF-8 CSV (with a BOM, so Excel reads it right)."""
     _name, header, rows = schedule_sheets(term, schedule)[0]
-    return _csv(header, rows)
+    return _csv(header, rows, export=True)
 
 
 def schedule_xlsx(term: Term, schedule: Schedule) -> bytes:

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from models.csv_cells import safe_cell
 from models.files import replace_atomically, write_bytes_atomically
 from models.spreadsheet.layout import (
     CLINIC,
@@ -116,11 +117,14 @@ def _text(value: CellValue) -> str:
     return str(value)
 
 
-def _csv(header: list[str], rows: list[list[CellValue]]) -> bytes:
+def _csv(header: list[str], rows: list[list[CellValue]], export: bool = False) -> bytes:
+    """UTF-8 CSV; ``export``: for people, formula-like text neutralised (:mod:`models.csv_cells`);
+    otherwise verbatim (the term's CSV folder, read back by :mod:`models.spreadsheet.reader`)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([_text(v) for v in row] for row in rows)
+    shown = safe_cell if export else str
+    writer.writerows([shown(_text(v)) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel see UTF-8
 
 

@@ -23,6 +23,7 @@ from audit import Finding
 from ledger.schema import AuditRun
 from ledger.state import Published, published_cached
 from logistics.calendars import Feeds, participant_feed, staff_feed
+from models.csv_cells import safe_cell
 from models.spreadsheet import schedule_csv, schedule_xlsx
 
 router = APIRouter(prefix=V1 + "/exports", tags=["exports"], dependencies=[Depends(audited)])
@@ -148,7 +149,8 @@ def deidentified(
     except SaltMissingError:
         detail = "de-identified exports need OTGROUPS_DEIDENTIFY_SALT set on the service"
         raise ApiProblem(503, "not-configured", "Not configured", detail) from None
-    return _download(table.to_csv(index=False).encode("utf-8"), CSV, f"{frame.value}.csv")
+    text = table.map(safe_cell).to_csv(index=False)
+    return _download(text.encode("utf-8"), CSV, f"{frame.value}.csv")
 
 
 def _frame(
