@@ -1,7 +1,12 @@
 """Checks across a term's fields that a JSON Schema cannot express.
 
-Each check yields :class:`Problem` objects naming the path and the value; the loader gathers them
-all and rejects the document if there is any, so nothing half-loaded ever reaches the solver.
+Each check yields :class:`Problem` objects naming the path and the value. :func:`term_problems`
+are errors: the loader gathers them all and rejects the document if there is any, so nothing
+half-loaded ever reaches the solver. :func:`term_cautions` are what the contract allows but a
+director should hear about (a closure outside the term, opening hours off the slot grid, someone
+kept apart from themselves); they are warnings before a solve. A group type that cannot run
+(its sizes, meetings or length do not fit the calendar) is not an error either: its requests are
+waitlisted with the reason (:func:`optimizer.diagnose.type_blockers`).
 """
 
 from __future__ import annotations
@@ -66,13 +71,6 @@ def _dates(term: Term) -> Iterator[Problem]:
     dates = term.term
     if dates.end < dates.start:
         yield Problem("term.end", f"{dates.end} is before the term start {dates.start}")
-        return
-    for i, closure in enumerate(dates.closures):
-        if not dates.start <= closure <= dates.end:
-            yield Problem(
-                f"term.closures[{i}]",
-                f"{closure} is outside the term {dates.start} to {dates.end}",
-            )
 
 
 def _calendar(term: Term) -> Iterator[Problem]:
@@ -81,11 +79,6 @@ def _calendar(term: Term) -> Iterator[Problem]:
         yield Problem(
             "calendar.close",
             f"{format_time(cal.close)} is not after opening time {format_time(cal.open)}",
-        )
-    if cal.open % cal.slot_minutes:
-        yield Problem(
-            "calendar.open",
-            f"{format_time(cal.open)} is off the {cal.slot_minutes}-minute slot grid",
         )
     if len(set(cal.days)) != len(cal.days):
         yield Problem("calendar.days", "a day is listed twice")
@@ -137,27 +130,12 @@ def _windows(term: Term) -> Iterator[Problem]:
 
 def _group_types(term: Term) -> Iterator[Problem]:
     cal = term.calendar
-    day_length = cal.close - cal.open
     for i, gt in enumerate(term.group_types):
         path = f"group_types[{i}]"
         if gt.duration_minutes % cal.slot_minutes:
             yield Problem(
                 f"{path}.duration_minutes",
                 f"{gt.duration_minutes} is not a multiple of the {cal.slot_minutes}-minute slot",
-            )
-        if day_length > 0 and gt.duration_minutes > day_length:
-            yield Problem(
-                f"{path}.duration_minutes",
-                f"a {gt.duration_minutes}-minute meeting is longer than the clinic day "
-                f"({format_time(cal.open)}-{format_time(cal.close)})",
-            )
-        if gt.min_size > gt.max_size:
-            yield Problem(f"{path}.min_size", f"{gt.min_size} is above max_size {gt.max_size}")
-        if gt.meetings_per_week > len(set(cal.days)):
-            yield Problem(
-                f"{path}.meetings_per_week",
-                f"{gt.meetings_per_week} meetings on distinct days, but the clinic runs "
-                f"{len(set(cal.days))} days a week",
             )
 
 
@@ -182,9 +160,7 @@ def _participants(term: Term) -> Iterator[Problem]:
             else:
                 seen[gt] = j
         for j, other in enumerate(p.keep_apart):
-            if other == p.id:
-                yield Problem(f"{path}.keep_apart[{j}]", f"{other!r} is the participant itself")
-            elif other not in participant_ids:
+            if other not in participant_ids:
                 yield Problem(
                     f"{path}.keep_apart[{j}]",
                     f"unknown participant {other!r}{_did_you_mean(other, participant_ids)}",
@@ -195,6 +171,31 @@ def _participants(term: Term) -> Iterator[Problem]:
                     f"{path}.current.{gt}",
                     f"unknown group type {gt!r}{_did_you_mean(gt, type_ids)}",
                 )
+
+
+def term_cautions(term: Term) -> Iterator[Problem]:
+    """What the contract allows but a director should hear about before a solve."""
+    dates, cal = term.term, term.calendar
+    for i, closure in enumerate(dates.closures):
+        if not dates.start <= closure <= dates.end:
+            yield Problem(
+                f"term.closures[{i}]",
+                f"{closure} is outside the term {dates.start} to {dates.end}; it changes nothing",
+            )
+    if cal.open % cal.slot_minutes:
+        first = [format_time(cal.open + k * cal.slot_minutes) for k in range(3)]
+        yield Problem(
+            "calendar.open",
+            f"{format_time(cal.open)} is off the {cal.slot_minutes}-minute grid of the clock; "
+            f"meetings start on the grid from opening time ({', '.join(first)}, …)",
+        )
+    for i, p in enumerate(term.participants):
+        if p.id in p.keep_apart:
+            j = p.keep_apart.index(p.id)
+            yield Problem(
+                f"participants[{i}].keep_apart[{j}]",
+                f"{p.id} is kept apart from themselves, so no section may hold them (H10)",
+            )
 
 
 def misspelt_fields(model: BaseModel, path: str = "") -> Iterator[Problem]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.common import format_time
 from models.term import GroupType, Participant, Term
-from models.term_checks import misspelt_fields
+from models.term_checks import misspelt_fields, term_cautions
 from optimizer.eligibility import listing
 from optimizer.own_time import fitting_sets
 from optimizer.patterns import candidate_patterns
@@ -55,8 +56,21 @@ def no_companions(gt: GroupType, p: Participant) -> str:
 def type_blockers(prep: Prepared, data: TypeData) -> list[str]:
     """Why no section of the type can run at all (empty when one could)."""
     term, gt, name = prep.term, data.group_type, data.group_type.label
+    cal = term.calendar
     out: list[str] = []
-    if not candidate_patterns(term.calendar, gt):
+    if gt.min_size > gt.max_size:
+        out.append(f"a section needs at least {gt.min_size} but holds at most {gt.max_size}")
+    if gt.meetings_per_week > len(set(cal.days)):
+        out.append(
+            f"{name} meets {gt.meetings_per_week} times a week on different days; the clinic "
+            f"is open {len(set(cal.days))} days a week"
+        )
+    if gt.duration_minutes > cal.close - cal.open:
+        out.append(
+            f"a {gt.duration_minutes}-minute meeting is longer than the clinic day "
+            f"({format_time(cal.open)}-{format_time(cal.close)})"
+        )
+    if not out and not candidate_patterns(cal, gt):
         out.append(
             f"{name} has no start time on the slot grid inside opening hours and its windows"
         )
@@ -110,6 +124,7 @@ def term_warnings(prep: Prepared) -> list[TermWarning]:
     company for a section of a type (its program rule or acuity cap), and participants whose
     week cannot hold all their groups at once; first, fields that look misspelt."""
     out = [TermWarning(str(problem)) for problem in misspelt_fields(prep.term)]
+    out += [TermWarning(str(problem)) for problem in term_cautions(prep.term)]
     out += [
         TermWarning(f"{data.group_type.label}: {reason}")
         for data in prep.types.values()

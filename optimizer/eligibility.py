@@ -1,4 +1,5 @@
-"""Who may join a group type: its ``allowed`` lists and an acuity cap of 0, with the reasons."""
+"""Who may join a group type: its ``allowed`` lists and an acuity cap of 0, with the reasons
+(and nobody kept apart from themselves: read literally, H10 lets no section hold them)."""
 
 from __future__ import annotations
 
@@ -26,4 +27,6 @@ def ineligibility(gt: GroupType, p: Participant) -> list[str]:
         out.append(f"{name} is for tracks {listing(a.tracks_any)}; {p.id} is in none of them")
     if gt.max_high_acuity == 0 and p.acuity == "high":
         out.append(f"{name} takes no high-acuity participants")
+    if p.id in p.keep_apart:
+        out.append(f"{p.id} is on their own keep_apart list, so no section may hold them (H10)")
     return out

@@ -58,21 +58,6 @@ def test_unknown_fields_are_kept() -> None:
             lambda d: d["participants"][0]["available"][0].update(start="9:00"),
             "participants[0].available[0].start: '9:00' is not a time HH:MM",
         ),
-        # time off the slot grid
-        (
-            lambda d: d["calendar"].update(open="09:10"),
-            "calendar.open: 09:10 is off the 30-minute slot grid",
-        ),
-        # min above max
-        (
-            lambda d: d["group_types"][0].update(min_size=5),
-            "group_types[0].min_size: 5 is above max_size 4",
-        ),
-        # a meeting longer than the day
-        (
-            lambda d: d["group_types"][0].update(duration_minutes=480),
-            "group_types[0].duration_minutes: a 480-minute meeting is longer than the clinic day",
-        ),
         # duration off the slot
         (
             lambda d: d["group_types"][0].update(duration_minutes=45),
@@ -110,23 +95,11 @@ def test_unknown_fields_are_kept() -> None:
             lambda d: d["participants"][0].update(keep_apart=["P9"]),
             "participants[0].keep_apart[0]: unknown participant 'P9'",
         ),
-        # keep-apart with oneself
-        (
-            lambda d: d["participants"][0].update(keep_apart=["P1"]),
-            "participants[0].keep_apart[0]: 'P1' is the participant itself",
-        ),
         # bad time zone
         (
             lambda d: d["clinic"].update(timezone="Mars/Olympus"),
             "clinic.timezone: unknown IANA time zone 'Mars/Olympus'",
         ),
-        # closure outside the term
-        (
-            lambda d: d["term"].update(closures=["2026-05-01"]),
-            "term.closures[0]: 2026-05-01 is outside the term",
-        ),
-        # more weekly meetings than clinic days
-        (lambda d: d["calendar"].update(days=["mon"]), "group_types[0].meetings_per_week"),
         # run that departs before it arrives
         (
             lambda d: d.update(
@@ -149,8 +122,6 @@ def test_unknown_fields_are_kept() -> None:
 )
 def test_malformed_term_names_path_and_value(mutate, expected: str) -> None:
     doc = tiny_term(3)
-    if "meetings_per_week" in expected:
-        doc["group_types"][0]["meetings_per_week"] = 2
     mutate(doc)
     found = problems(doc)
     assert any(expected in p for p in found), found

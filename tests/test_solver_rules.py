@@ -6,6 +6,7 @@ Every schedule is re-checked by the independent validator (``tests/solving.py``)
 
 from __future__ import annotations
 
+import pytest
 from helpers import group_type, participant, tiny_term, van, window
 from solving import placed, reasons, solved
 
@@ -111,6 +112,38 @@ def test_h3_two_meetings_need_two_common_days() -> None:
     people = [participant(pid, available=MON_9_10) for pid in ids(2)]
     doc = tiny_term(participants=people, group_types=[group_type(meetings_per_week=2)])
     assert solved(doc).score == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"min_size": 5}, "a section needs at least 5 but holds at most 4"),
+        ({"meetings_per_week": 6}, "meets 6 times a week on different days; the clinic is open 5"),
+        ({"duration_minutes": 480}, "a 480-minute meeting is longer than the clinic day"),
+    ],
+)
+def test_h3_a_type_that_cannot_run_is_waitlisted_not_refused(change: dict, why: str) -> None:
+    # Schema-valid but unsatisfiable: the term loads, the other type runs, the reason is given.
+    people = [
+        participant(pid, requests=[{"group_type": t, "priority": "required"} for t in "ab"])
+        for pid in ids(3)
+    ]
+    doc = tiny_term(participants=people, group_types=[group_type("a", **change), group_type("b")])
+    s = solved(doc)
+    assert s.score == 300 and {t for _, t in placed(s)} == {"b"}
+    assert why in reasons(s, "P1", "a")
+    assert any(why in w.message for w in term_warnings(prepare(parse_term(doc))))
+
+
+def test_h3_closures_outside_the_term_and_an_opening_off_the_clock_grid_are_warnings() -> None:
+    doc = tiny_term(3)
+    doc["term"]["closures"] = ["2026-12-25", "2027-01-15"]  # the clinic's whole holiday list
+    doc["calendar"]["open"] = "08:45"
+    s = solved(doc)
+    assert s.score == 300 and s.sections[0].meetings[0].start % 30 == 15  # 08:45 + k × 30
+    shown = [w.message for w in term_warnings(prepare(parse_term(doc)))]
+    assert any(m.startswith("term.closures[0]: 2026-12-25 is outside the term") for m in shown)
+    assert any(m.startswith("calendar.open: 08:45 is off the 30-minute grid") for m in shown)
 
 
 # H4 rooms -----------------------------------------------------------------------------------
@@ -366,6 +399,14 @@ def test_h10_keep_apart() -> None:
     assert "keep-apart" in reasons(s, waiting)
     people[0]["keep_apart"] = []
     assert solved(tiny_term(participants=people)).score == 300
+
+
+def test_h10_someone_kept_apart_from_themselves_joins_no_section() -> None:
+    # Read literally, the pair (P1, P1) is in any section holding P1: P1 waits, with the reason.
+    people = [participant("P1", keep_apart=["P1"]), participant("P2"), participant("P3")]
+    s = solved(tiny_term(participants=people))
+    assert s.score == 200 and ("P1", "grp") not in placed(s)
+    assert "P1 is on their own keep_apart list" in reasons(s, "P1")
 
 
 # H11 transport ------------------------------------------------------------------------------

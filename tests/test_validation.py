@@ -428,6 +428,18 @@ def test_h10_keep_apart() -> None:
     ]
 
 
+def test_h10_someone_kept_apart_from_themselves() -> None:
+    term = tiny_term(4)
+    assert rules(*build(term, [section()], waitlist=[wait("P4")])) == set()
+    term["participants"][0]["keep_apart"] = ["P1"]  # read literally: (P1, P1) wherever P1 is
+    violations = validate_schedule(*build(term, [section()], waitlist=[wait("P4")]))
+    assert [(v.rule, v.message) for v in violations] == [
+        ("H10", "section grp-1 holds P1, kept apart from themselves")
+    ]
+    alone = join(set_path(joinable(), "participants.3.keep_apart", ["P4"]))
+    assert alone == [Violation("H10", "P4", "P4 is kept apart from themselves")]
+
+
 # --- H11 transport -----------------------------------------------------------------------------
 
 

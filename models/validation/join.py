@@ -137,6 +137,8 @@ def _company(
                 f"{person.id} is {person.program}",
             )
     apart = idx.keep_apart.get(person.id, set())
+    if person.id in apart:
+        yield Violation("H10", person.id, f"{person.id} is kept apart from themselves")
     for p in others:
         if p.id in apart:
             yield Violation("H10", p.id, f"keep-apart with {p.id} who is in section {sid}")

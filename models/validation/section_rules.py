@@ -170,6 +170,8 @@ def _membership(idx: ScheduleIndex, i: int, section: Section, gt: GroupType) -> 
         apart = idx.keep_apart.get(first)
         if not apart:
             continue
+        if first in apart:  # read literally, a pair (p, p) is in every section holding p
+            yield Violation("H10", sid, f"section {sid} holds {first}, kept apart from themselves")
         for second in members[a + 1 :]:
             if second in apart:
                 pair = " and ".join(sorted((first, second)))
