@@ -8,6 +8,7 @@ server binaries and psycopg, on a throwaway PostgreSQL cluster.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -675,6 +676,9 @@ def test_a_full_section_gets_an_extra_meeting_that_others_can_join(tmp_path: Pat
         ("ot1",),
     )
     assert extra.start == 9 * 60 and extra.seats_left == 4
+    after_the_term = dataclasses.replace(extra, date=dt.date(2027, 2, 2))  # a Tuesday
+    with pytest.raises(BookingRefused, match=r"outside the term \(2027-01-04 to 2027-01-29\)"):
+        book(handle, "P1", missed, after_the_term, "va")
     booked = book(handle, "P1", missed, extra, "va")
     assert day_violations(handle, TUE) == []
     with handle.read() as s:

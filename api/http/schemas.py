@@ -14,13 +14,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from audit.findings import Finding
 from ledger.attendance import STATUSES
-from ledger.schema import as_utc
+from ledger.makeups import MakeupOption
+from ledger.schema import MAX_ID, as_utc
 from models import Participant, Schedule
 
 Utc = Annotated[dt.datetime, AfterValidator(as_utc)]
 """A moment in time, always with its UTC offset."""
 
-MAX_ID = 2**31 - 1
 LedgerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 Status = Literal["present", "late", "left-early", "absent", "excused"]
@@ -237,6 +237,14 @@ class MakeupOptionDoc(BaseModel):
     ride: RideDoc | None = None
     comes_in: bool = False
     same_facilitator: bool = False
+
+    def to_option(self) -> MakeupOption:
+        """The option to book (ValueError for times that are not clock times)."""
+        doc = self.model_dump(mode="json", exclude={"option"})
+        try:
+            return MakeupOption.from_json(doc)
+        except KeyError as exc:
+            raise ValueError(f"{exc} is missing") from None
 
 
 class MissedDoc(BaseModel):

@@ -99,6 +99,9 @@ def book_in(
     gt = request.group_type
     day = option.date
     where = f"{option.section} on {day}"
+    span = planner.term.term
+    if not span.start <= day <= span.end:
+        raise BookingRefused(f"{where} is outside the term ({span.start} to {span.end})")
     if option.group_type != gt.id:
         raise BookingRefused(
             f"{where} is {option.group_type}, but {request.missed.label()} is {gt.id}"

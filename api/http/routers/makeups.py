@@ -21,7 +21,7 @@ from api.http.schemas import (
     MakeupRequest,
 )
 from api.ledger_views import makeup_answer, missed_session_id
-from ledger.makeups import MakeupOption, book, cancel_makeup, search
+from ledger.makeups import book, cancel_makeup, search
 from ledger.schema import Makeup
 from ledger.store import Ledger
 
@@ -102,13 +102,12 @@ def book_makeup(
             )
             raise ApiProblem(409, "conflict", "Conflict", detail)
         chosen = found.options[body.option - 1]
-        number = body.option
+        number: int | None = body.option
     else:
-        doc = body.option.model_dump(mode="json")
-        number = doc.pop("option", None)
+        number = body.option.option
         try:
-            chosen = MakeupOption.from_json(doc)
-        except (KeyError, ValueError) as exc:
+            chosen = body.option.to_option()
+        except ValueError as exc:
             raise ApiProblem(422, "invalid-input", "Invalid input", f"option: {exc}") from None
     made = book(
         ledger, body.participant, body.missed_session_id, chosen, body.by or f"token {who.token_id}"
