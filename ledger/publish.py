@@ -83,13 +83,15 @@ def publish_in(
         raise PublishError(f"{start} is outside the term {term.term.start} to {term.term.end}")
     ledger.lock(s, "publish")
     number = (s.scalar(select(func.max(ScheduleVersion.number))) or 0) + 1
-    term_row = TermVersion(document=json.dumps(document(term)), reason=note or "publish")
+    term_text, schedule_text = json.dumps(document(term)), json.dumps(document(schedule))
+    _refuse_a_repeat(s, number - 1, term_text, schedule_text)
+    term_row = TermVersion(document=term_text, reason=note or "publish")
     s.add(term_row)
     s.flush()
     version = ScheduleVersion(
         number=number,
         term_version_id=term_row.id,
-        document=json.dumps(document(schedule)),
+        document=schedule_text,
         effective_from=start,
         note=note,
     )
@@ -101,6 +103,19 @@ def publish_in(
     _waitlist(s, schedule, start, waitlist_exit)
     s.flush()
     return number
+
+
+def _refuse_a_repeat(s: Session, latest: int, term_text: str, schedule_text: str) -> None:
+    """:class:`PublishError` when the version in force already is this term and schedule (a
+    form sent twice, a retried request): a second identical version would change nothing."""
+    row = s.scalars(select(ScheduleVersion).where(ScheduleVersion.number == latest)).first()
+    if row is None or row.document != schedule_text:
+        return
+    if s.get(TermVersion, row.term_version_id).document == term_text:  # type: ignore[union-attr]
+        raise PublishError(
+            f"this schedule is already published as version {latest} "
+            f"(from {row.effective_from}); nothing was published"
+        )
 
 
 def _previous(s: Session, number: int) -> Schedule | None:
