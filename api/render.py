@@ -34,7 +34,8 @@ def summary(term: Term, schedule: Schedule) -> RenderableType:
     """Sections per group with fill, and the waitlist by priority."""
     groups = Table(title="Sections per group", title_justify="left")
     for col in ("Group", "Sections", "Placed", "Places", "Fill", "Waitlisted", "Meets"):
-        groups.add_column(col, justify="left" if col in {"Group", "Meets"} else "right")
+        left = col in {"Group", "Meets"}
+        groups.add_column(col, justify="left" if left else "right", overflow="fold")
     waiting = Counter(e.group_type for e in schedule.waitlist)
     for gt in term.group_types:
         own = [s for s in schedule.sections if s.group_type == gt.id]

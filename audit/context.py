@@ -169,6 +169,8 @@ class AuditContext:
 
 
 def _dates(term: Term, as_of: date, weekday: str) -> list[date]:
+    if as_of >= term.term.end:
+        return []  # every date of the term is held by then
     closures = set(term.term.closures)
     first = max(term.term.start, as_of + timedelta(days=1))
     offset = (DAYS.index(weekday) - first.weekday()) % 7

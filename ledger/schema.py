@@ -38,6 +38,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from models.schedule import Meeting, Section
 
+MAX_ID = 2**31 - 1
+"""The largest row id the ledger's integer columns take (SQLite and PostgreSQL alike): a larger
+id from outside is refused as input before it reaches the database."""
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

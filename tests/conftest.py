@@ -5,6 +5,7 @@ import sys
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,14 @@ def ledger(demo_file: Path, tmp_path: Path) -> Iterator[Ledger]:
     handle = open_ledger(f"sqlite:///{path}")
     yield handle
     handle.dispose()
+
+
+@pytest.fixture
+def served(demo_file: Path, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """The service (API and web desk) on a fresh copy of the published demo ledger."""
+    from web_support import desk_client
+
+    db = tmp_path / "served.sqlite"
+    shutil.copy(demo_file, db)
+    with desk_client(db) as pair:
+        yield pair

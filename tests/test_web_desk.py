@@ -11,13 +11,9 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import time
-from collections.abc import Iterator
 from importlib.resources import files
-from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from helpers import tiny_term
@@ -26,33 +22,12 @@ from web_support import desk_client, desk_routes, filled, login, text_of, token_
 
 from api.http.auth import PERMISSIONS, revoke_token
 from ledger.makeups import makeup_options
-from ledger.publish import publish
 from ledger.schema import AccessLog
-from ledger.store import open_ledger
-from models import load_schedule, load_term, parse_term
+from models import parse_term
 from models.spreadsheet import write_term_workbook
 
 EXAMPLES = files("models") / "examples"
 DEMO_DAY = "2027-09-13"
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled demo published once; each test copies it."""
-    path = tmp_path_factory.mktemp("desk") / "demo.sqlite"
-    ledger = open_ledger(f"sqlite:///{path}")
-    term = load_term(str(EXAMPLES / "demo_clinic.json"))
-    publish(ledger, term, load_schedule(str(EXAMPLES / "demo_schedule.json"), term))
-    ledger.dispose()
-    return path
-
-
-@pytest.fixture
-def served(demo_file: Path, tmp_path: Path) -> Iterator[tuple[FastAPI, TestClient]]:
-    db = tmp_path / "ledger.sqlite"
-    shutil.copy(demo_file, db)
-    with desk_client(db) as pair:
-        yield pair
 
 
 # -- sessions, roles, CSRF ---------------------------------------------------------------------
@@ -307,6 +282,10 @@ def test_director_uploads_solves_and_publishes(tmp_path):
         assert 'id="timetable-data"' in published.text
         figure = re.search(r'id="timetable-data">(.*?)</script>', published.text, re.S).group(1)
         assert json.loads(figure)["data"]
+        again = client.post(job_path + "/publish", data={"csrf": csrf, "note": "first"})
+        assert "Not published: this schedule is already published as version 1" in text_of(
+            again.text
+        )
         versions = client.get("/director/versions")
         assert "v1" in versions.text and "nothing to compare" in versions.text
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 
 from api.http.jobs import SolveJobs
 from api.http.settings import Settings
+from ledger.schema import MAX_ID
 from ledger.store import Ledger
 
 
@@ -29,8 +30,5 @@ SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 V1 = "/v1"
 """Every resource lives under this prefix."""
-
-MAX_ID = 2**31 - 1
-"""Ids are positive and fit the ledger's integer columns (a larger one is a 422, not a crash)."""
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

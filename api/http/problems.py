@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from api.http.auth import AuthError
 from api.http.jobs import TooManySolvesError
@@ -139,36 +139,48 @@ def classify(exc: Exception) -> ApiProblem | None:
         case IntegrityError() | OperationalError():
             detail = "the ledger changed at the same time or is busy; nothing was written: retry"
             return ApiProblem(409, "concurrent-change", "Concurrent change", detail)
+        case OverflowError():  # a date or number past what the calendar or the database holds
+            detail = f"a date or number is out of range ({exc}); nothing was written"
+            return ApiProblem(422, "invalid-input", "Invalid input", detail)
     return None
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+ProblemPage = Callable[[Request, ApiProblem], Response | None]
+"""Another rendering of a problem for some requests (the web desk's pages); None: JSON."""
 
-    async def handle(request: Request, exc: Exception) -> JSONResponse:
-        problem = classify(exc)
-        if problem is None:
-            frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-            where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
-            log.error("unexpected %s at %s on %s", type(exc).__name__, where, request.url.path)
-            detail = "something went wrong on the server; it has been logged"
-            problem = ApiProblem(500, "internal", "Internal error", detail)
-        return problem_response(problem)
 
-    async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(_validation(request, exc))
-
-    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def problem_for(request: Request, exc: Exception) -> ApiProblem:
+    """The problem for any exception; an unexpected one is logged (type and place only) and
+    becomes a 500 that says nothing about the request."""
+    if isinstance(exc, RequestValidationError):
+        return _validation(request, exc)
+    if isinstance(exc, StarletteHTTPException):
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem_response(
-            ApiProblem(
-                exc.status_code, slug, title, str(exc.detail), headers=dict(exc.headers or {})
-            )
-        )
+        headers = dict(exc.headers or {})
+        return ApiProblem(exc.status_code, slug, title, str(exc.detail), headers=headers)
+    problem = classify(exc)
+    if problem is None:
+        frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+        where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
+        log.error("unexpected %s at %s on %s", type(exc).__name__, where, request.url.path)
+        detail = "something went wrong on the server; it has been logged"
+        problem = ApiProblem(500, "internal", "Internal error", detail)
+    return problem
 
-    app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, http)  # type: ignore[arg-type]
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json, or into what
+    ``app.state.problem_page`` (a :data:`ProblemPage`) renders for the requests it takes."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        problem = problem_for(request, exc)
+        page: ProblemPage | None = getattr(request.app.state, "problem_page", None)
+        shown = page(request, problem) if page is not None else None
+        return shown if shown is not None else problem_response(problem)
+
+    app.add_exception_handler(RequestValidationError, handle)
+    app.add_exception_handler(StarletteHTTPException, handle)
     for known in KNOWN:
         app.add_exception_handler(known, handle)
     app.add_exception_handler(Exception, handle)
@@ -184,6 +196,7 @@ KNOWN: tuple[type[Exception], ...] = (
     RefusedError,
     IntegrityError,
     OperationalError,
+    OverflowError,
 )
 """Exceptions answered by the inner exception middleware (anything else is a 500)."""
 

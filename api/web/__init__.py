@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api.http.access import AccessLogMiddleware
 from api.web import render
+from api.web.common import desk_url
+from api.web.errors import problem_page
 from api.web.headers import DeskHeadersMiddleware
 from api.web.routes_director import router as director_router
 from api.web.routes_login import router as login_router
@@ -37,15 +39,14 @@ ROUTERS = (
 
 
 def _login_redirect(request: Request, _exc: Exception) -> Response:
-    target = request.url.path if request.method == "GET" else ""
-    query = f"?next={target}" if target and target != "/" else ""
-    return RedirectResponse(f"/login{query}", status_code=303)
+    target = request.url.path if request.method == "GET" and request.url.path != "/" else ""
+    return RedirectResponse(desk_url("login", next=target), status_code=303)
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, DeskForbiddenError) else "forbidden"
     return render.page(
-        request, current(request), "forbidden.html.j2", "Not allowed", 403, detail=detail
+        request, current(request), "problem.html.j2", "Not allowed", 403, detail=detail
     )
 
 
@@ -53,6 +54,7 @@ def mount_web(app: FastAPI, settings: WebSettings | None = None) -> None:
     """Serve the desk from ``app`` (which keeps ``state.ledger``, ``state.jobs`` and
     ``state.settings`` as :func:`api.http.app.create_app` does)."""
     app.state.web = WebState(settings or WebSettings())
+    app.state.problem_page = problem_page
     for router in ROUTERS:
         app.include_router(router)
 

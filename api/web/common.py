@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -31,6 +32,23 @@ def parse_day(value: str | None, pub: Published | None) -> dt.date:
     if pub is not None:
         day = min(max(day, pub.term.term.start), pub.term.term.end)
     return day
+
+
+MAX_QUERY_VALUE = 200
+"""Longer values are not carried into a redirect (a 100 KB Location header helps no one)."""
+
+
+def desk_url(*segments: object, fragment: str = "", **query: object) -> str:
+    """``/desk/participants/P%2F1?date=…#…``: each path segment and query value encoded, so
+    what a form carried can never change where the redirect goes."""
+    path = "/" + "/".join(quote(str(s), safe="") for s in segments)
+    kept = {k: str(v) for k, v in query.items() if v not in (None, "")}
+    kept = {k: v for k, v in kept.items() if len(v) <= MAX_QUERY_VALUE}
+    return (
+        path
+        + (f"?{urlencode(kept)}" if kept else "")
+        + (f"#{quote(fragment, safe='')}" if fragment else "")
+    )
 
 
 def done(request: Request, url: str, message: str, kind: str = "ok") -> RedirectResponse:

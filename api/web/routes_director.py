@@ -11,9 +11,10 @@ from api.http import jobs as solving
 from api.http.jobs import InfeasibleTermError, SolveJobs, TooManySolvesError
 from api.ledger_views import publish_summary
 from api.web import render, terms, views
-from api.web.common import done, log_access, parse_day, published_or_none
+from api.web.common import desk_url, done, log_access, parse_day, published_or_none
 from api.web.session import Desk, page, web_state
 from ledger.publish import PublishError
+from ledger.schema import MAX_ID
 from ledger.state import RefusedError
 from ledger.uploads import store_term, uploaded_term
 from models.diff import schedule_diff
@@ -85,7 +86,7 @@ async def upload_term(
 @router.post("/director/solves")
 def start_solve(
     request: Request,
-    term_id: int = Form(...),
+    term_id: int = Form(..., ge=1, le=MAX_ID),
     time_limit: float = Form(30.0),
     desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
 ) -> Response:
@@ -157,7 +158,7 @@ def publish(
     note: str = Form(""),
     desk: Desk = Depends(page(DIRECTOR, "publish")),  # noqa: B008
 ) -> Response:
-    back = f"/director/solves/{job_id}"
+    back = desk_url("director", "solves", job_id)
     job = _jobs(request).find(job_id)
     found = uploaded_term(desk.ledger, job.term_id) if job is not None else None
     schedule = terms.job_schedule(_jobs(request), job, found[0]) if job and found else None

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from api.http.schemas import MakeupOptionDoc
 from api.web import render
-from api.web.common import done, log_access, published_or_none
+from api.web.common import desk_url, done, log_access, published_or_none
 from api.web.session import Desk, page
 from ledger import attendance
-from ledger.makeups import MakeupOption, book, search
+from ledger.makeups import book, search
+from ledger.schema import MAX_ID
 from ledger.state import RefusedError
+from models.files import loads
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,7 +26,7 @@ WITHIN_DAYS = 14
 def finder(
     request: Request,
     participant: str = "",
-    missed: int | None = None,
+    missed: int | None = Query(None, ge=1, le=MAX_ID),
     desk: Desk = Depends(page("desk:va", "makeups:read")),  # noqa: B008
 ) -> Response:
     pid = participant.strip()
@@ -57,20 +60,21 @@ def finder(
 def book_option(
     request: Request,
     participant: str = Form(...),
-    missed: int = Form(...),
+    missed: int = Form(..., ge=1, le=MAX_ID),
     option: str = Form(...),
     desk: Desk = Depends(page("desk:va", "makeups:write")),  # noqa: B008
 ) -> Response:
     log_access(request, participant)
-    back = f"/desk/makeups?participant={participant}"
+    back = desk_url("desk", "makeups", participant=participant)
     try:
-        chosen = MakeupOption.from_json(json.loads(option))
-    except (ValueError, KeyError, TypeError):
+        chosen = MakeupOptionDoc.model_validate(loads(option, "option")).to_option()
+    except ValueError:  # not JSON, not an option (a ValidationError), not clock times
         return done(request, back, "That option could not be read; search again.", "error")
     try:
         makeup = book(desk.ledger, participant, missed, chosen, booked_by=desk.principal.label)
     except RefusedError as exc:
-        return done(request, f"{back}&missed={missed}", f"Not booked: {exc}", "error")
+        again = desk_url("desk", "makeups", participant=participant, missed=missed)
+        return done(request, again, f"Not booked: {exc}", "error")
     return done(
         request,
         back,

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections import Counter
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from api.web.common import done, log_access, published_or_none
 from api.web.session import Desk, page
 from audit.findings import Finding
 from ledger import audit_runs
-from ledger.schema import AuditRun
+from ledger.schema import MAX_ID, AuditRun
 from models import parse_records
 from models.diff import schedule_diff
 from models.files import loads
@@ -31,7 +31,7 @@ FINDINGS_SHOWN = 200
 @router.get("/director/timetable")
 def timetable(
     request: Request,
-    version: int | None = None,
+    version: int | None = Query(None, ge=1, le=MAX_ID),
     desk: Desk = Depends(page(DIRECTOR, "schedule:read")),  # noqa: B008
 ) -> Response:
     numbers = views.version_numbers(desk.ledger)
@@ -51,8 +51,8 @@ def timetable(
 @router.get("/director/versions")
 def versions(
     request: Request,
-    a: int | None = None,
-    b: int | None = None,
+    a: int | None = Query(None, ge=1, le=MAX_ID),
+    b: int | None = Query(None, ge=1, le=MAX_ID),
     desk: Desk = Depends(page(DIRECTOR, "schedule:read")),  # noqa: B008
 ) -> Response:
     listed = views.versions(desk.ledger)
@@ -86,7 +86,7 @@ def _findings(desk: Desk, run_id: int | None) -> tuple[AuditRun | None, list[Fin
 @router.get("/director/audit")
 def audit_page(
     request: Request,
-    run: int | None = None,
+    run: int | None = Query(None, ge=1, le=MAX_ID),
     desk: Desk = Depends(page(DIRECTOR, "audit:read")),  # noqa: B008
 ) -> Response:
     pub = published_or_none(desk.ledger)

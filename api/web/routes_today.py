@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from api.ledger_views import dated_sessions
 from api.web import render
-from api.web.common import done, log_access, parse_day, published_or_none
+from api.web.common import MAX_QUERY_VALUE, desk_url, done, log_access, parse_day, published_or_none
 from api.web.session import Desk, page
 from ledger import attendance
+from ledger.schema import MAX_ID
 from ledger.state import Published, RefusedError, days_cached, published_cached
 from ledger.waitlists import waitlist
 from models import format_time
@@ -109,14 +110,14 @@ def today(
 @router.post("/desk/attendance")
 def mark(
     request: Request,
-    session_id: int = Form(...),
+    session_id: int = Form(..., ge=1, le=MAX_ID),
     participant: str = Form(...),
     status: str = Form(...),
     date: str = Form(""),
     desk: Desk = Depends(page("desk:va", "attendance:write")),  # noqa: B008
 ) -> Response:
     log_access(request, participant)
-    back = f"/desk/today?date={date}#session-{session_id}"
+    back = desk_url("desk", "today", fragment=f"session-{session_id}", date=date)
     try:
         attendance.record(
             desk.ledger, session_id, participant, status, recorded_by=desk.principal.label
@@ -133,7 +134,8 @@ def find_participant(
     desk: Desk = Depends(page("desk:va")),  # noqa: B008
 ) -> Response:
     if participant.strip():
-        return RedirectResponse(f"/desk/participants/{participant.strip()}", status_code=303)
+        target = desk_url("desk", "participants", participant.strip()[:MAX_QUERY_VALUE])
+        return RedirectResponse(target, status_code=303)
     return render.page(request, desk, "participant_find.html.j2", "A participant's week")
 
 

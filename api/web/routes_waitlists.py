@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
 from api.web import render
 from api.web.common import done, log_access, parse_day, published_or_none
 from api.web.session import Desk, page
 from ledger import admissions
+from ledger.schema import MAX_ID
 from ledger.state import RefusedError
 from ledger.waitlists import accept, decline, offer_next, open_offers, waitlist
 from models import ContractError
@@ -71,8 +72,8 @@ def offer(
 @router.post("/desk/waitlists/offers/{offer_id}/{answer}")
 def answer_offer(
     request: Request,
-    offer_id: int,
     answer: str,
+    offer_id: int = Path(..., ge=1, le=MAX_ID),
     desk: Desk = Depends(page("desk:va", "waitlists:write")),  # noqa: B008
 ) -> Response:
     try:

@@ -204,10 +204,20 @@ def page(*permissions: str) -> Callable[[Request], Awaitable[Desk]]:
     return dependency
 
 
+FLASH_BYTES = 3500
+"""Browsers drop a cookie over 4 KB (name and attributes included): a longer message is cut."""
+
+
 def flash(request: Request, response: Response, message: str, kind: str = "ok") -> None:
-    """A message shown once on the next page (a signed cookie)."""
+    """A message shown once on the next page (a signed cookie, cut to fit: 1,500 characters
+    of another script can sign to more than a browser keeps)."""
     state = web_state(request)
-    _set_cookie(response, state, FLASH_COOKIE, state.signer.dumps([kind, message[:1500]]), 120)
+    shown = message[:1500]
+    value = state.signer.dumps([kind, shown])
+    while len(value) > FLASH_BYTES:
+        shown = shown[: len(shown) * 3 // 4]
+        value = state.signer.dumps([kind, shown + "…"])
+    _set_cookie(response, state, FLASH_COOKIE, value, 120)
 
 
 def take_flash(request: Request) -> tuple[str, str] | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from api.http.jobs import Job, SolveJobs
 from ledger.store import Ledger
 from ledger.uploads import uploaded_terms
-from models import Schedule, Term, parse_schedule, parse_term
+from models import ContractError, Schedule, Term, parse_schedule, parse_term
 from models.files import loads
 from models.spreadsheet import read_term_workbook
 
@@ -32,7 +32,10 @@ def read_upload(filename: str, raw: bytes) -> Term:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "term.xlsx"
             path.write_bytes(raw)
-            return read_term_workbook(path)
+            try:
+                return read_term_workbook(path)
+            except ContractError as exc:  # named by the upload, not the server's temporary file
+                raise ContractError(filename, exc.problems) from None
     return parse_term(loads(raw, filename or "term"), source=filename or "term")
 
 
