@@ -123,3 +123,15 @@ def test_an_audit_dated_at_the_end_of_time_is_no_error(served) -> None:
         files={"records_file": ("records.json", records, "application/json")},
     )
     assert ran.status_code == 200 and "Audit 1:" in text_of(ran.text)
+
+
+def test_an_error_page_that_fails_falls_back_to_problem_json(served) -> None:
+    app, client = served
+    login(client, token_for(app, "director"))
+
+    def broken(request, problem):
+        raise RuntimeError("the ledger is gone")
+
+    app.state.problem_page = broken
+    page = client.get("/director/timetable?version=abc")
+    assert page.status_code == 422 and page.headers["content-type"] == "application/problem+json"

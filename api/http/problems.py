@@ -176,7 +176,12 @@ def install(app: FastAPI) -> None:
     async def handle(request: Request, exc: Exception) -> Response:
         problem = problem_for(request, exc)
         page: ProblemPage | None = getattr(request.app.state, "problem_page", None)
-        shown = page(request, problem) if page is not None else None
+        shown = None
+        if page is not None:
+            try:
+                shown = page(request, problem)
+            except Exception as failed:  # the page needs the ledger; it may be what failed
+                log.error("error page failed (%s) on %s", type(failed).__name__, request.url.path)
         return shown if shown is not None else problem_response(problem)
 
     app.add_exception_handler(RequestValidationError, handle)
