@@ -19,7 +19,7 @@ from helpers import participant, tiny_term, window
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-import ledger.closures as closures
+import ledger.closures.booking as closures
 from api.cli import app
 from ledger import attendance
 from ledger.admissions import (
