@@ -4,9 +4,11 @@
 is added to the term, and :func:`optimizer.admission.admit` places them with everyone else
 pinned (sections, times, rooms, staff, members and rides unchanged), against the mid-term rules
 (:func:`ledger.weekly.rules_term`). A placement is kept only if it also holds on every date from
-``from_date`` (makeups and extra meetings already booked, places held by open offers); a request
-that is not placed is waitlisted with its reasons. The result is published from ``from_date``
-(new term and schedule versions; the newcomer's van runs included).
+``from_date`` (makeups and extra meetings already booked, places held by open offers); a section
+refused on the dates is left out and the choice made again, so another section of the type can
+take them; a request that is not placed is waitlisted with its reasons. The result is
+published from ``from_date`` (new term and schedule versions; the newcomer's van runs
+included).
 
 **Discharge** (:func:`discharge`). The participant leaves every section from ``from_date``: a
 new version without them (their enrollments end the day before, their waitlist entries exit as
@@ -26,6 +28,7 @@ moved and the emptied section dropped; makeups booked into its cancelled session
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +63,7 @@ from models.term import Term
 from models.validation import validate_schedule
 from optimizer.admission import admit as place_newcomers
 from optimizer.options import SolveOptions
+from optimizer.solve import SolveResult
 
 
 class AdmissionError(RefusedError):
@@ -227,13 +231,7 @@ def admit(
         check_start(pub, from_date)
         term = _with_newcomer(pub.term, participant_doc)
         weekly = pub.schedule
-        result = place_newcomers(
-            rules_term(term, weekly), weekly, [pid], SolveOptions(time_limit=time_limit)
-        )
-        if result.violations:
-            v = result.violations[0]
-            raise AdmissionError(f"the placement found for {pid} breaks {v.rule}: {v.message}")
-        new, why = _placements(s, pub, term, weekly, result.schedule, pid, from_date)
+        new, result, why = _place(s, pub, term, pid, from_date, time_limit)
         person = term.participant(pid)
         placed = {sec.group_type: sec.id for sec in new.sections if pid in sec.participants}
         solver_reasons = {
@@ -266,6 +264,37 @@ def admit(
         )
 
 
+MAX_PLACEMENT_ROUNDS = 8
+"""Placements tried before the waitlist: each round leaves out the sections the dates refused."""
+
+
+def _place(
+    s: Session, pub: Published, term: Term, pid: str, start: dt.date, time_limit: float
+) -> tuple[Schedule, SolveResult, dict[str, list[str]]]:
+    """The newcomer's best weekly placement that also holds on every date from ``start``: a
+    section refused on the dates (full with a makeup on one of them, a place an offer holds)
+    is left out and the choice made again, so another section of the type can take them."""
+    weekly, avoid = pub.schedule, set[tuple[str, str]]()
+    why: dict[str, list[str]] = {}
+    rules = rules_term(term, weekly)
+    deadline = time.monotonic() + time_limit
+    for _ in range(MAX_PLACEMENT_ROUNDS):
+        left = max(1.0, deadline - time.monotonic())
+        result = place_newcomers(rules, weekly, [pid], SolveOptions(time_limit=left), avoid)
+        if result.violations:
+            v = result.violations[0]
+            raise AdmissionError(f"the placement found for {pid} breaks {v.rule}: {v.message}")
+        new, refused = _placements(s, pub, term, weekly, result.schedule, pid, start)
+        for type_id, reasons in refused.items():
+            why.setdefault(type_id, []).extend(r for r, _ in reasons)
+        dropped = {(pid, sid) for reasons in refused.values() for _, sid in reasons}
+        if not dropped - avoid or time.monotonic() >= deadline:
+            break
+        avoid |= dropped
+    placed = {sec.group_type for sec in new.sections if pid in sec.participants}
+    return new, result, {t: r for t, r in why.items() if t not in placed}
+
+
 def _placements(
     s: Session,
     pub: Published,
@@ -274,9 +303,10 @@ def _placements(
     solved: Schedule,
     pid: str,
     start: dt.date,
-) -> tuple[Schedule, dict[str, list[str]]]:
+) -> tuple[Schedule, dict[str, list[tuple[str, str]]]]:
     """The weekly schedule with the newcomer where the solver placed them, less placements that
-    fail on the ledger's dates or take a place an open offer holds; and why each was dropped."""
+    fail on the ledger's dates or take a place an open offer holds; and, per group type, why
+    each was dropped with the section dropped."""
     before = {sec.id: sec for sec in weekly.sections}
     after = {sec.id: sec for sec in solved.sections}
     for sid, sec in before.items():
@@ -288,7 +318,7 @@ def _placements(
         ):
             raise AdmissionError(f"the solver changed section {sid} while admitting {pid}")
     holds = open_holds(s)
-    why: dict[str, list[str]] = {}
+    why: dict[str, list[tuple[str, str]]] = {}
     chosen: list[Section] = []
     for sec in solved.sections:
         if pid not in sec.participants:
@@ -296,13 +326,16 @@ def _placements(
         gt = term.group_type(sec.group_type)
         if sec.id not in before and len(sec.participants) < gt.min_size:
             why[gt.id] = [
-                f"only a new section {sec.id} would take {pid}, and it would hold "
-                f"{len(sec.participants)}, under min_size {gt.min_size}"
+                (
+                    f"only a new section {sec.id} would take {pid}, and it would hold "
+                    f"{len(sec.participants)}, under min_size {gt.min_size}",
+                    sec.id,
+                )
             ]
             continue
         held = len(holds.get(sec.id, ()))
         if sec.id in before and len(sec.participants) + held > seats(term, sec):
-            why[gt.id] = [f"{sec.id}'s last free place is held by an open offer"]
+            why[gt.id] = [(f"{sec.id}'s last free place is held by an open offer", sec.id)]
             continue
         chosen.append(sec)
     days = term_days(s, pub, start)
@@ -320,7 +353,7 @@ def _placements(
             raise AdmissionError(f"admitting {pid} breaks {v.rule} on {day}: {v.message}")
         mine = [c for c in chosen if any(m.day == weekday(day) for m in c.meetings)]
         blamed = next((c for c in mine if v.subject == c.id), mine[0] if mine else chosen[0])
-        why[blamed.group_type] = [f"{blamed.id} on {day}: {v.message}"]
+        why[blamed.group_type] = [(f"{blamed.id} on {day}: {v.message}", blamed.id)]
         chosen = [c for c in chosen if c.id != blamed.id]
 
 

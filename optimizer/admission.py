@@ -11,12 +11,14 @@ Otherwise (several newcomers, or a type with ``min_size`` 1) the newcomers' requ
 are modelled whole (every slot of those types, used or not) with the rest of the schedule fixed
 around them (:mod:`optimizer.neighbourhood`), and every existing section and everyone already
 enrolled is pinned (:meth:`CpsatScheduler.pin`). What cannot be placed is waitlisted with its
-reasons. Nothing else in the schedule changes.
+reasons. Nothing else in the schedule changes. ``avoid`` keeps a newcomer out of sections the
+caller found unusable for them (the ledger: full on one of the dates, a place held by an offer).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 from ortools.sat.python import cp_model
 
@@ -39,22 +41,33 @@ from optimizer.weekmask import WeekGrid
 RunKey = tuple[str, str, int, int]
 
 
+Avoid = Collection[tuple[str, str]]
+"""(participant, section id) pairs a placement must not use."""
+
+
 def admit(
-    term: Term, schedule: Schedule, newcomers: list[str], options: SolveOptions | None = None
+    term: Term,
+    schedule: Schedule,
+    newcomers: list[str],
+    options: SolveOptions | None = None,
+    avoid: Avoid = (),
 ) -> SolveResult:
     """``schedule`` with ``newcomers`` (participants of ``term``) placed where they fit best.
 
     ``term`` is the term with the newcomers in it; ``schedule`` is today's. Everyone else keeps
-    their sections, times, rooms, staff and rides."""
+    their sections, times, rooms, staff and rides; no newcomer joins a section ``avoid`` pairs
+    them with."""
     options = options or SolveOptions(time_limit=10)
     if len(newcomers) == 1 and all(
         term.group_type(r.group_type).min_size > 1 for r in term.participant(newcomers[0]).requests
     ):
-        return _join_running(term, schedule, newcomers[0], options)
-    return _model_types(term, schedule, newcomers, options)
+        return _join_running(term, schedule, newcomers[0], options, set(avoid))
+    return _model_types(term, schedule, newcomers, options, set(avoid))
 
 
-def _join_running(term: Term, schedule: Schedule, pid: str, options: SolveOptions) -> SolveResult:
+def _join_running(
+    term: Term, schedule: Schedule, pid: str, options: SolveOptions, avoid: Avoid = ()
+) -> SolveResult:
     """One newcomer into running sections only (see the module docstring)."""
     started = time.monotonic()
     person = term.participant(pid)
@@ -63,7 +76,9 @@ def _join_running(term: Term, schedule: Schedule, pid: str, options: SolveOption
     joinable = [
         (pos, sec)
         for pos, sec in enumerate(schedule.sections)
-        if sec.group_type in weight and not join_violations(term, schedule, pid, sec.id, idx)
+        if sec.group_type in weight
+        and (pid, sec.id) not in avoid
+        and not join_violations(term, schedule, pid, sec.id, idx)
     ]
     model = cp_model.CpModel()
     x = {pos: model.new_bool_var(f"join_{sec.id}") for pos, sec in joinable}
@@ -159,7 +174,7 @@ def _with_rides(transport: list[Ride], pid: str, runs: list[RunKey]) -> list[Rid
 
 
 def _model_types(
-    term: Term, schedule: Schedule, newcomers: list[str], options: SolveOptions
+    term: Term, schedule: Schedule, newcomers: list[str], options: SolveOptions, avoid: Avoid = ()
 ) -> SolveResult:
     """The newcomers' requested types modelled whole, everything else pinned."""
     started = time.monotonic()
@@ -171,6 +186,7 @@ def _model_types(
     scheduler = CpsatScheduler(hood.prep, ident)
     scheduler.hint(hood.hint)
     scheduler.pin(hood.hint, set(newcomers))
+    scheduler.keep_out(avoid)
     result = scheduler.run_primary(options, options.time_limit)
     if result.plan is not None:
         plan = merge(plan, result.plan, hood)

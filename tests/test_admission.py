@@ -106,3 +106,19 @@ def test_one_newcomer_joins_running_sections_as_well_as_the_whole_type_model_doe
         assert waiting == set(weight) - placed
         placed_any += len(placed)
     assert placed_any >= 6
+
+
+def test_both_paths_keep_a_newcomer_out_of_the_sections_to_avoid() -> None:
+    base = small_term_doc()
+    before = solve(parse_term(base), SolveOptions(time_limit=10)).schedule
+    doc = copy.deepcopy(base)
+    doc["participants"].append(newcomer("P13", [("social-skills", "required")]))
+    term = parse_term(doc)
+    options = SolveOptions(time_limit=10)
+    for path in (_join_running, _model_types):
+        args = (term, before, "P13") if path is _join_running else (term, before, ["P13"])
+        first = path(*args, options)  # type: ignore[operator]
+        (chosen,) = [s.id for s in first.schedule.sections if "P13" in s.participants]
+        other = path(*args, options, {("P13", chosen)})  # type: ignore[operator]
+        assert other.violations == []
+        assert not any("P13" in s.participants for s in other.schedule.sections if s.id == chosen)

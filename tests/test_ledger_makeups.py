@@ -35,6 +35,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from ledger import attendance
+from ledger.admissions import _with_newcomer, admit
 from ledger.makeups import (
     PAUSE_ENV,
     BookingRefused,
@@ -52,9 +53,11 @@ from ledger.publish import publish
 from ledger.schema import Attendance, DatedSession, Makeup, SessionCancellation
 from ledger.state import Days, day_schedule, days_cached, published, published_cached
 from ledger.store import Ledger, open_ledger
+from ledger.weekly import rules_term
 from models import Schedule, Term, parse_schedule, parse_term
 from models.dated import weekday
 from models.validation import recompute_score, validate_day, validate_schedule
+from optimizer.admission import admit as place_newcomers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = files("models") / "examples"
@@ -960,3 +963,31 @@ def test_term_commands_fail_in_one_plain_line(tmp_path: Path) -> None:
         assert result.exit_code == code, (args, result.output)
         assert words in result.output and "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_an_admission_takes_another_section_when_a_date_fills_the_first(tmp_path: Path) -> None:
+    """A and B each have one place weekly; a makeup fills the one the weekly choice picks on a
+    date after the admission starts, so the newcomer goes to the other (they were waitlisted)."""
+    handle = two_sections(
+        tmp_path, people(6), ["P1", "P2", "P3"], ["P4", "P5", "P6"], group_type={"max_size": 4}
+    )
+    newcomer = participant("P9")
+    with handle.read() as s:
+        pub = published(s)
+    term = _with_newcomer(pub.term, newcomer)
+    first = place_newcomers(rules_term(term, pub.schedule), pub.schedule, ["P9"])
+    (weekly_choice,) = [sec.id for sec in first.schedule.sections if "P9" in sec.participants]
+    who, missed_in, day = ("P4", "B", TUE) if weekly_choice == "A" else ("P1", "A", MON)
+    missed = session_id(handle, missed_in, day)
+    attendance.record(handle, missed, who, "absent")
+    option = next(
+        o for o in makeup_options(handle, who, missed, 14, TINY_NOW) if o.section == weekly_choice
+    )
+    book(handle, who, missed, option, "va")
+    done = admit(handle, newcomer, MON)
+    assert [(t, sid) for t, sid, _ in done.placed] == [
+        ("grp", "B" if weekly_choice == "A" else "A")
+    ]
+    assert done.waitlisted == []
+    assert day_violations(handle, option.date) == []
+    handle.dispose()

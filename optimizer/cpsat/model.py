@@ -8,7 +8,7 @@ contract documents.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,6 +181,12 @@ class CpsatScheduler:
         for (pid, run), lit in v.ride.items():
             if pid not in movable:
                 m.add(lit == int(plan.rides.get((pid, run.day)) == run))
+
+    def keep_out(self, pairs: Collection[tuple[str, str]]) -> None:
+        """No (participant, section id) of ``pairs``: the participant joins no slot named so."""
+        for (pid, slot), lit in self.v.assign.items():
+            if (pid, self.ident.names.get(slot)) in pairs:
+                self.model.add(lit == 0)
 
     # -- phases --------------------------------------------------------------------------
     def run_primary(
