@@ -222,6 +222,26 @@ def test_a_dry_run_proposes_and_writes_nothing(ledger: Ledger) -> None:
     assert len(again.recovered) == len(report.recovered)
 
 
+def test_extra_meetings_proposed_for_one_date_each_get_their_own_id(ledger: Ledger) -> None:
+    """Two lost sessions of one type proposed extra meetings on one date: the second was
+    refused as "section id … is used twice" (its name counted booked extras, not proposed)."""
+    missed = session_id(ledger, "stress-management-1", DEMO_START)
+    attendance.record(ledger, missed, "P0001", "absent")
+    first = makeup_options(ledger, "P0001", missed, 14, DEMO_NOW)[0]
+    book(ledger, "P0001", missed, first, "va")
+    day = DEMO_START + dt.timedelta(days=1)
+    report = close_day(ledger, day, "snow", now=DEMO_NOW)
+    reasons = [r for u in report.unrecovered for r in u.reasons]
+    assert not [r for r in reasons if "used twice" in r]
+    extras = [r.option for r in report.recovered if r.option.extra]
+    named = [(o.date, o.section) for o in extras]
+    assert len(extras) > 1 and len(set(named)) == len(
+        {(o.date, o.section, o.start) for o in extras}
+    )
+    touched = {day} | {r.option.date for r in report.recovered}
+    assert violations_on(ledger, touched) == []
+
+
 def test_required_goes_first_when_places_run_short(tmp_path: Path) -> None:
     # A (Mon) loses P1 required, P2 optional, P3 recommended; B (Tue) has one place a week and
     # nobody is free when a room and the OT are: two places for three lost sessions.

@@ -147,12 +147,6 @@ def _propose_extra(
             return None
     for sid in proposal.staff:
         plan.pending[sid, monday] += 1
-    taken = {s.id for s in days.schedule(proposal.date).sections}
-    name, n = proposal.section, 1
-    while name in taken:  # unique among the proposals of the date
-        n += 1
-        name = f"{proposal.section}-{n}"
-    proposal = replace(proposal, section=name)
     days.add_pending(proposal.date, _extra_section(proposal, []))
     return proposal
 

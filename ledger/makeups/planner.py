@@ -636,12 +636,16 @@ def week_load(days: Days, day: dt.date) -> dict[str, int]:
 
 
 def extra_section_id(days: Days, type_id: str, day: dt.date) -> str:
-    """``<type>-extra-<date>-<n>``, n one more than any extra of the type that date."""
+    """``<type>-extra-<date>-<n>``, n one more than any extra of the type that date: booked
+    (cancelled ones too, their ids stay in the ledger) or proposed and not booked yet
+    (:meth:`ledger.state.Days.add_pending`, a closure's recovery)."""
     prefix = f"{type_id}-extra-{day.isoformat()}-"
+    names = [r.section for r in days.all_sessions.get(day, [])]
+    names += [section.id for section in days.schedule(day).sections]
     taken = [
-        int(r.section[len(prefix) :])
-        for r in days.all_sessions.get(day, [])
-        if r.section.startswith(prefix) and r.section[len(prefix) :].isdigit()
+        int(name[len(prefix) :])
+        for name in names
+        if name.startswith(prefix) and name[len(prefix) :].isdigit()
     ]
     return f"{prefix}{max(taken, default=0) + 1}"
 
