@@ -29,10 +29,16 @@ class UnknownMissedSessionError(LookupError):
 
 
 def publish_summary(
-    ledger: Ledger, term: Term, schedule: Schedule, start: dt.date | None = None, note: str = ""
+    ledger: Ledger,
+    term: Term,
+    schedule: Schedule,
+    start: dt.date | None = None,
+    note: str = "",
+    undo_changes: bool = False,
 ) -> dict[str, Any]:
-    """Publish ``schedule`` from ``start`` (default the term's start) and say what it wrote."""
-    number = publish(ledger, term, schedule, start, note)
+    """Publish ``schedule`` from ``start`` (default the term's start) and say what it wrote
+    (``undo_changes``: see :func:`ledger.publish.publish`)."""
+    number = publish(ledger, term, schedule, start, note, undo_changes)
     with ledger.read() as s:
         sessions = s.scalar(select(func.count()).select_from(DatedSession)) or 0
         enrollments = s.scalar(select(func.count()).select_from(Enrollment)) or 0

@@ -34,13 +34,21 @@ from api.console import lines as out
 from api.console import lines_err as err
 from api.ledger_views import dated_sessions, makeup_answer, publish_summary
 from api.logistics_cli import logistics_app
+from api.outputs import check_output
 from ledger.admissions import UnknownParticipantError, admit, discharge, merge
 from ledger.attendance import STATUSES, UnknownSessionError, record
 from ledger.closures import close_day
 from ledger.makeups import MakeupError, MakeupOption, Search, UnknownMakeupError, book, search
+from ledger.marks import as_requested
 from ledger.publish import PublishError
 from ledger.schema import DatedSession
-from ledger.state import NothingPublishedError, RefusedError, published_cached
+from ledger.state import (
+    NothingPublishedError,
+    RefusedError,
+    UnknownVersionError,
+    published_cached,
+    version_documents,
+)
 from ledger.store import DEFAULT_URL, Ledger, NoLedgerError, open_ledger
 from ledger.waitlists import (
     UnknownOfferError,
@@ -52,7 +60,7 @@ from ledger.waitlists import (
     utc,
     waitlist,
 )
-from models import ContractError, format_time, load_schedule, load_term
+from models import ContractError, format_time, load_schedule, load_term, write_json
 from models.files import loads, read_json
 
 term_app = typer.Typer(
@@ -103,6 +111,7 @@ def command(f: F) -> F:
                 UnknownOfferError,
                 UnknownParticipantError,
                 UnknownMakeupError,
+                UnknownVersionError,
             ) as exc:
                 err.print(f"Input error: {exc}")
                 raise typer.Exit(2) from None
@@ -145,6 +154,14 @@ def publish_command(
             "--from", formats=["%Y-%m-%d"], help="Effective from (default: the term's start)."
         ),
     ] = None,
+    undo_changes: Annotated[
+        bool,
+        typer.Option(
+            "--undo-changes",
+            help="Publish even if it undoes the ledger's changes to the term in force "
+            "(discharges, admissions).",
+        ),
+    ] = False,
     db: Db = DEFAULT_URL,
     as_json: Json = False,
 ) -> None:
@@ -154,7 +171,7 @@ def publish_command(
     ledger = _ledger(db, create=True)
     try:
         start = from_date.date() if from_date is not None else None
-        doc = publish_summary(ledger, term, schedule, start)
+        doc = publish_summary(ledger, term, schedule, start, undo_changes=undo_changes)
     finally:
         ledger.dispose()
     number, effective = doc["version"], doc["effective_from"]
@@ -165,6 +182,43 @@ def publish_command(
         f"Published schedule v{number} from {effective}: {len(schedule.sections)} sections, "
         f"{sessions} dated sessions, {enrollments} enrollments, "
         f"{len(schedule.waitlist)} waitlisted requests.",
+    )
+
+
+@term_app.command("export")
+@command
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the term JSON.")],
+    schedule_out: Annotated[
+        Path | None,
+        typer.Option("--schedule-out", help="Also write that version's schedule (for --previous)."),
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, help="A published version (default: latest).")
+    ] = None,
+    db: Db = DEFAULT_URL,
+    as_json: Json = False,
+) -> None:
+    """Write the term in force, with the ledger's changes (admissions; discharged participants
+    marked and requesting nothing): re-solve it with `otgroups solve TERM --previous SCHEDULE`
+    and publish the result."""
+    check_output(out)
+    if schedule_out is not None:
+        check_output(schedule_out, out)
+    ledger = _ledger(db)
+    try:
+        with ledger.read() as s:
+            term, schedule = version_documents(s, version)
+    finally:
+        ledger.dispose()
+    write_json(out, as_requested(term))
+    if schedule_out is not None:
+        write_json(schedule_out, schedule)
+    also = f" and its schedule to {schedule_out}" if schedule_out is not None else ""
+    _emit(
+        as_json,
+        {"term": str(out), "schedule": str(schedule_out) if schedule_out else None},
+        f"Wrote the term in force ({len(term.participants)} participants) to {out}{also}.",
     )
 
 

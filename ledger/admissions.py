@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.makeups import cancel_makeup_in
+from ledger.marks import discharged
 from ledger.schema import DatedSession, Makeup, MakeupCancellation
 from ledger.state import Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
@@ -45,7 +46,6 @@ from ledger.weekly import (
     cancel_orphaned_makeups,
     check_start,
     date_problems,
-    discharged,
     lock_change,
     mark_discharged,
     republish,

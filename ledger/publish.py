@@ -16,6 +16,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ledger.marks import discharged
 from ledger.schema import (
     DatedSession,
     Enrollment,
@@ -26,6 +27,7 @@ from ledger.schema import (
     WaitlistEntry,
     WaitlistExit,
 )
+from ledger.state import version_documents
 from ledger.store import Ledger
 from models import Schedule, Term, document
 from models.dated import term_dates, weekday
@@ -47,12 +49,42 @@ def publish(
     schedule: Schedule,
     effective_from: dt.date | None = None,
     note: str = "",
+    undo_changes: bool = False,
 ) -> int:
-    """Publish ``schedule`` from ``effective_from`` (default: the term's start); its number."""
+    """Publish ``schedule`` from ``effective_from`` (default: the term's start); its number.
+    Over a version in force, :class:`PublishError` if it would undo what the ledger changed
+    since that term was written (:func:`undone_changes`), unless ``undo_changes``."""
     check(term, schedule)
     start = effective_from or term.term.start
     with ledger.write() as s:
+        latest = s.scalar(select(func.max(ScheduleVersion.number)))
+        if latest and not undo_changes:
+            in_force, _ = version_documents(s, latest)
+            undone = undone_changes(in_force, term, schedule)
+            if undone:
+                more = f"; … {len(undone) - 5} more" if len(undone) > 5 else ""
+                raise PublishError(
+                    f"publishing this would undo changes the ledger made to version {latest}'s "
+                    f"term: {'; '.join(undone[:5])}{more}. Re-solve the term in force "
+                    f"(`otgroups term export`, GET /v1/schedules/{latest}/term) or publish "
+                    "with undo_changes (--undo-changes); nothing was published"
+                )
         return publish_in(ledger, s, term, schedule, start, note)
+
+
+def undone_changes(in_force: Term, term: Term, schedule: Schedule) -> list[str]:
+    """What publishing ``term`` and ``schedule`` would undo of the term in force: someone
+    discharged placed again, someone of the term in force (an admission) left out of it."""
+    placed = {pid for section in schedule.sections for pid in section.participants}
+    present = {p.id for p in term.participants}
+    out = []
+    for person in in_force.participants:
+        mark = discharged(person)
+        if mark is not None and person.id in placed:
+            out.append(f"{person.id}, discharged from {mark.get('from')}, would be placed again")
+        elif mark is None and person.id not in present:
+            out.append(f"{person.id} is not in this term: every enrollment would end")
+    return out
 
 
 def check(term: Term, schedule: Schedule, rules_term: Term | None = None) -> None:

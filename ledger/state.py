@@ -37,6 +37,10 @@ class NothingPublishedError(LookupError):
     """The ledger holds no published schedule yet."""
 
 
+class UnknownVersionError(LookupError):
+    """No published schedule version has that number."""
+
+
 class RefusedError(ValueError):
     """A change or question the ledger refuses; the message names the ids involved and nothing
     was written."""
@@ -76,20 +80,42 @@ class Published:
 
 def published(session: Session) -> Published:
     """The latest published schedule and its term (and every version's weekly rides)."""
-    version = session.scalars(
-        select(ScheduleVersion).order_by(ScheduleVersion.number.desc()).limit(1)
-    ).first()
-    if version is None:
-        raise NothingPublishedError("nothing is published yet: run `otgroups term publish` first")
-    term_row = session.get(TermVersion, version.term_version_id)
-    assert term_row is not None
-    term = parse_term(json.loads(term_row.document), source=f"term version {term_row.id}")
-    schedule = parse_schedule(json.loads(version.document), term, f"schedule v{version.number}")
+    version = _version(session, None)
+    term, schedule = _documents(session, version)
     history = _ride_history(session, version, schedule)
     # Detached with its columns loaded: a later rollback of this session (a refused change)
     # must not expire the row a cached Published keeps.
     session.expunge(version)
     return Published(version, term, schedule, history)
+
+
+def version_documents(session: Session, number: int | None = None) -> tuple[Term, Schedule]:
+    """Published version ``number``'s term and schedule (the latest when None), as published:
+    :class:`UnknownVersionError` for a version that does not exist."""
+    return _documents(session, _version(session, number))
+
+
+def _version(session: Session, number: int | None) -> ScheduleVersion:
+    """Version ``number`` (the latest when None): :class:`NothingPublishedError` or
+    :class:`UnknownVersionError` when there is none."""
+    query = select(ScheduleVersion)
+    if number is None:
+        query = query.order_by(ScheduleVersion.number.desc()).limit(1)
+    else:
+        query = query.where(ScheduleVersion.number == number)
+    version = session.scalars(query).first()
+    if version is None and number is None:
+        raise NothingPublishedError("nothing is published yet: run `otgroups term publish` first")
+    if version is None:
+        raise UnknownVersionError(f"no schedule version {number}")
+    return version
+
+
+def _documents(session: Session, version: ScheduleVersion) -> tuple[Term, Schedule]:
+    term_row = session.get(TermVersion, version.term_version_id)
+    assert term_row is not None
+    term = parse_term(json.loads(term_row.document), source=f"term version {term_row.id}")
+    return term, parse_schedule(json.loads(version.document), term, f"schedule v{version.number}")
 
 
 def _ride_history(

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.marks import discharged
 from ledger.schema import Offer, OfferResponse, WaitlistEntry, WaitlistExit, as_utc
 from ledger.state import Days, Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
@@ -43,7 +44,6 @@ from ledger.weekly import (
     assign_rides,
     check_start,
     dated_views,
-    discharged,
     lock_change,
     new_violations,
     republish,

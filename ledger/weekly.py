@@ -38,24 +38,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.makeups import cancel_makeup_in
+from ledger.marks import DISCHARGED, as_requested
 from ledger.publish import check, publish_in
 from ledger.schema import DatedSession, Makeup, MakeupCancellation, SessionCancellation
 from ledger.state import Days, Published, RefusedError, assemble_day
 from ledger.store import Ledger
 from models.dated import term_dates, weekday
 from models.schedule import Ride, Schedule, Section, Status
-from models.term import Participant, Term
+from models.term import Term
 from models.validation import Violation, recompute_score, validate_day
 from models.validation.spans import busy_span
-
-DISCHARGED = "discharged"
-"""The participant extension field marking a discharge: ``{"from": date, "reason": str}``."""
-
-
-def discharged(person: Participant) -> dict[str, Any] | None:
-    """The participant's discharge mark, or None."""
-    mark = (person.model_extra or {}).get(DISCHARGED)
-    return mark if isinstance(mark, dict) else None
 
 
 def mark_discharged(term: Term, pid: str, from_date: dt.date, reason: str) -> Term:
@@ -86,10 +78,7 @@ def rules_term(term: Term, schedule: Schedule) -> Term:
         else gt
         for gt in term.group_types
     ]
-    people = [
-        p.model_copy(update={"requests": []}) if discharged(p) else p for p in term.participants
-    ]
-    return _fresh(term.model_copy(update={"group_types": types, "participants": people}))
+    return _fresh(as_requested(term).model_copy(update={"group_types": types}))
 
 
 def seats(term: Term, section: Section) -> int:

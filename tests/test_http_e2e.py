@@ -112,6 +112,10 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
             headers=director,
         )
     )
+    again = {"solve": job["id"], "effective_from": "2027-10-04"}
+    run["undo"] = client.post("/v1/schedules", json=again, headers=director).json()
+    latest = client.get("/v1/schedules", headers=director).json()[-1]["number"]
+    run["term_in_force"] = _ok(client.get(f"/v1/schedules/{latest}/term", headers=director))
     offers = _ok(client.get("/v1/offers", headers=desk))
     run["offers"] = offers
     run["accepted"] = _ok(client.post(f"/v1/offers/{offers[0]['offer_id']}/accept", headers=desk))
@@ -207,6 +211,18 @@ def test_discharge_frees_a_place_the_waitlist_takes(term_run: dict[str, Any]) ->
     moved = {(j["participant"], j["section"]) for j in term_run["diff"]["joined"]}
     assert (offer["participant"], offer["section"]) in moved
     assert term_run["leaver"] in {x["participant"] for x in term_run["diff"]["left"]}
+
+
+def test_a_solve_from_before_a_discharge_is_not_published_over_it(
+    term_run: dict[str, Any],
+) -> None:
+    leaver = term_run["leaver"]
+    assert term_run["undo"]["status"] == 422
+    assert (
+        f"{leaver}, discharged from 2027-09-20, would be placed again" in term_run["undo"]["detail"]
+    )
+    in_force = {p["id"]: p for p in term_run["term_in_force"]["participants"]}
+    assert in_force[leaver]["requests"] == [] and in_force[leaver]["discharged"]
 
 
 def test_the_audit_ran_and_filters(term_run: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ from ledger.admissions import (
 )
 from ledger.closures import ClosureError, close_day
 from ledger.makeups import BatchRefused, book, makeup_options, search
-from ledger.publish import publish
+from ledger.marks import as_requested
+from ledger.publish import PublishError, publish
 from ledger.schema import (
     Closure,
     DatedSession,
@@ -44,7 +45,7 @@ from ledger.schema import (
     WaitlistEntry,
     WaitlistExit,
 )
-from ledger.state import day_schedule, enrolled, published
+from ledger.state import day_schedule, enrolled, published, version_documents
 from ledger.store import Ledger, open_ledger
 from ledger.waitlists import (
     OfferError,
@@ -55,7 +56,7 @@ from ledger.waitlists import (
     open_offers,
     waitlist,
 )
-from models import ContractError, Schedule, Term, parse_schedule, parse_term
+from models import ContractError, Schedule, Term, load_term, parse_schedule, parse_term
 from models.dated import term_dates
 from models.validation import recompute_score, validate_day, validate_schedule
 
@@ -501,6 +502,25 @@ def test_a_newcomer_who_fits_nowhere_is_waitlisted_with_reasons(ledger: Ledger, 
     assert violations_on(ledger) == []
 
 
+def test_publishing_over_the_ledgers_changes_is_refused_unless_asked(ledger: Ledger, demo) -> None:
+    term, schedule = demo
+    discharge(ledger, "P0023", dt.date(2027, 9, 20), "moved away")
+    admit(ledger, newcomer(term, "P0011", "P0500"), dt.date(2027, 9, 27))
+    later = dt.date(2027, 10, 4)
+    with pytest.raises(PublishError) as refused:
+        publish(ledger, term, schedule, later)
+    message = str(refused.value)
+    assert "P0023, discharged from 2027-09-20, would be placed again" in message
+    assert "P0500 is not in this term" in message and "nothing was published" in message
+    with ledger.read() as s:
+        in_force, now = version_documents(s)
+        assert published(s).version.number == 3
+    ready = as_requested(in_force)
+    assert ready.participant("P0023").requests == [] and ready.participant("P0500").requests
+    assert publish(ledger, ready, now, later) == 4  # the term in force, re-published
+    assert publish(ledger, term, schedule, later, undo_changes=True) == 5
+
+
 def test_a_bad_newcomer_is_named_in_their_own_document(ledger: Ledger, demo) -> None:
     term, _ = demo
     missing = newcomer(term, "P0011", "P0502")
@@ -687,3 +707,22 @@ def test_term_commands_close_admit_discharge_merge_and_waitlist(tmp_path: Path, 
         assert words in result.output and "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) == 1, result.output
     assert violations_on(open_ledger(db)) == []
+    # the original term again would bring P0046 back and drop P0500: refused, then exported
+    again = ("publish", str(EXAMPLES / "demo_clinic.json"), str(EXAMPLES / "demo_schedule.json"))
+    refused = cli(*again, "--from", "2027-10-04", *args)
+    assert refused.exit_code == 1 and "P0046, discharged from 2027-09-22" in refused.output
+    assert "P0500 is not in this term" in refused.output
+    exported = cli(
+        "export",
+        "--out",
+        str(tmp_path / "t.json"),
+        "--schedule-out",
+        str(tmp_path / "s.json"),
+        *args,
+    )
+    assert exported.exit_code == 0, exported.output
+    in_force = load_term(tmp_path / "t.json")
+    assert in_force.participant("P0500") and in_force.participant("P0046").requests == []
+    parse_schedule(json.loads((tmp_path / "s.json").read_text()), in_force)
+    missing = cli("export", "--out", str(tmp_path / "x.json"), "--version", "99", *args)
+    assert missing.exit_code == 2 and "no schedule version 99" in missing.output

@@ -8,6 +8,7 @@ token is refused (403).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -21,8 +22,10 @@ from sqlalchemy import select
 from web_support import desk_client, desk_routes, filled, login, text_of, token_for
 
 from api.http.auth import PERMISSIONS, revoke_token
+from ledger.admissions import discharge
 from ledger.makeups import makeup_options
 from ledger.schema import AccessLog
+from ledger.state import published
 from models import parse_term
 from models.spreadsheet import write_term_workbook
 
@@ -288,6 +291,19 @@ def test_director_uploads_solves_and_publishes(tmp_path):
         )
         versions = client.get("/director/versions")
         assert "v1" in versions.text and "nothing to compare" in versions.text
+        leaver = next(p for sec in load_schedule_of(app) for p in sec.participants)
+        discharge(app.state.ledger, leaver, dt.date(2027, 1, 11), "moved")
+        form = {"csrf": csrf, "from_date": "2027-01-18"}
+        undo = text_of(client.post(job_path + "/publish", data=form).text)
+        assert "Not published: publishing this would undo changes" in undo and leaver in undo
+        forced = client.post(job_path + "/publish", data={**form, "undo_changes": "true"})
+        assert "Published schedule v3 from 2027-01-18" in text_of(forced.text)
+
+
+def load_schedule_of(app: FastAPI) -> list:
+    """The sections of the schedule in force."""
+    with app.state.ledger.read() as s:
+        return published(s).schedule.sections
 
 
 def test_director_is_told_why_a_term_cannot_be_solved(tmp_path):

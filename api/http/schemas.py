@@ -103,6 +103,11 @@ class PublishRequest(Body):
         default=None, description="Effective from this date (default: the term's start)"
     )
     note: str = Field(default="", max_length=200)
+    undo_changes: bool = Field(
+        default=False,
+        description="Publish even if it undoes the ledger's changes to the term in force "
+        "(someone discharged placed again, someone admitted left out); otherwise that is a 422",
+    )
 
 
 class PublishDoc(BaseModel):

@@ -156,6 +156,7 @@ def publish(
     job_id: str,
     from_date: str = Form(""),
     note: str = Form(""),
+    undo_changes: bool = Form(False),
     desk: Desk = Depends(page(DIRECTOR, "publish")),  # noqa: B008
 ) -> Response:
     back = desk_url("director", "solves", job_id)
@@ -168,7 +169,7 @@ def publish(
     try:
         start = dt.date.fromisoformat(from_date) if from_date else None
         summary = publish_summary(
-            desk.ledger, term, schedule, start, note[:200] or f"solve {job.id}"
+            desk.ledger, term, schedule, start, note[:200] or f"solve {job.id}", undo_changes
         )
     except (PublishError, RefusedError, ValueError) as exc:  # a broken rule, a bad date
         return done(request, back, f"Not published: {exc}", "error")

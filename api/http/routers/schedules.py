@@ -1,5 +1,5 @@
 """``/v1/schedules``: publish a solve (or an uploaded schedule) as a ledger version, list the
-versions, read one, and diff two (who moved where)."""
+versions, read one and its term, and diff two (who moved where)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from api.http.routers.terms import load_uploaded
 from api.http.schemas import DiffDoc, PublishDoc, PublishRequest, VersionDoc
 from api.http.scope import own_participants, visible
 from api.ledger_views import publish_summary
+from ledger.marks import as_requested
 from ledger.schema import ScheduleVersion
+from ledger.state import version_documents
 from ledger.store import Ledger
 from models import Schedule, Term, document, parse_schedule
 from models.diff import schedule_diff
@@ -27,6 +29,7 @@ from models.diff import schedule_diff
 router = APIRouter(prefix=V1 + "/schedules", tags=["schedules"], dependencies=[Depends(audited)])
 Publisher = Annotated[Principal, Depends(require("publish"))]
 Reader = Annotated[Principal, Depends(require("schedule:read"))]
+TermReader = Annotated[Principal, Depends(require("terms:read"))]
 
 PUBLISH_EXAMPLE = {"solve": "3f2a9c0d5b6e4f718293a4b5c6d7e8f9", "effective_from": "2027-09-13"}
 
@@ -64,7 +67,10 @@ def publish(
     term, schedule = _what(body, ledger, jobs)
     touch(request, [pid for s in schedule.sections for pid in s.participants])
     touch(request, [w.participant for w in schedule.waitlist])
-    return PublishDoc(**publish_summary(ledger, term, schedule, body.effective_from, body.note))
+    done = publish_summary(
+        ledger, term, schedule, body.effective_from, body.note, body.undo_changes
+    )
+    return PublishDoc(**done)
 
 
 def _versions(ledger: Ledger) -> list[ScheduleVersion]:
@@ -121,6 +127,17 @@ def read(request: Request, number: IdPath, ledger: LedgerDep, who: Reader) -> Sc
     schedule = visible(who, _schedule(ledger, number))
     touch(request, own_participants(who, schedule) or _members(schedule))
     return schedule
+
+
+@router.get("/{number}/term", response_model=Term)
+def term_of(request: Request, number: IdPath, ledger: LedgerDep, _: TermReader) -> Term:
+    """The term a published version was checked against, with the ledger's changes in it
+    (admissions; discharged participants marked and requesting nothing): the term to re-solve
+    from, with that version's schedule as ``previous``."""
+    with ledger.read() as s:
+        term, _schedule = version_documents(s, number)
+    touch(request, [p.id for p in term.participants])
+    return as_requested(term)
 
 
 def _members(schedule: Schedule) -> list[str]:
