@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
+import sys
 import time
 from collections.abc import Callable
 from importlib.resources import files
@@ -44,6 +46,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 DEBUG = {"on": False}
+PIPE_CLOSED = 141
+"""The exit code of a command whose output pipe closed early (128 + SIGPIPE, as shells say)."""
 MAX_OWN_TIME_SHOWN = 5
 """Participants whose week cannot hold all their groups, named before a solve; the rest are
 counted (a large clinic can have dozens)."""
@@ -87,6 +91,9 @@ def friendly(command: F) -> F:
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(PIPE_CLOSED) from None
         except OSError as exc:  # a file that cannot be read or written, a network refusal
             what = f"File error {exc.filename}" if exc.filename else "System error"
             detail = f": {exc.strerror or exc}. Nothing was written."

@@ -39,7 +39,13 @@ from logistics.config import (
     load_logistics,
     materials_source,
 )
-from logistics.messages import Templates, import_contacts, queue_messages
+from logistics.messages import (
+    CHANNELS,
+    CONTACT_COLUMNS,
+    Templates,
+    import_contacts,
+    queue_messages,
+)
 from logistics.smtp import DeliveryReport, SmtpSettings, deliver, outbox_state, resolve
 from logistics.supplies import REORDER_COLUMNS, project, record_count, record_reorder_point
 from logistics.transport import day_manifest, manifest_csv, manifest_html
@@ -507,7 +513,14 @@ def manifest_command(
 @contacts_app.command("import")
 @command
 def contacts_import_command(
-    path: Annotated[Path, typer.Argument(metavar="FILE", help="CSV: participant,channel,…")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help=f"CSV with the header {','.join(CONTACT_COLUMNS)} (channel: "
+            f"{' or '.join(CHANNELS)}; opt_in: yes or no).",
+        ),
+    ],
     db: Db = DEFAULT_URL,
     as_json: Json = False,
 ) -> None:

@@ -32,9 +32,10 @@ def serve_command(
         ),
     ] = 1,
 ) -> None:
-    """Serve the HTTP API and the web desk (``/docs`` has the OpenAPI document); Ctrl-C stops
-    it. Uvicorn's access log is off: URLs can name a participant, and the ledger's access log
-    records who read what instead."""
+    """Serve the HTTP API and the web desk; /docs lists every route. Ctrl-C stops it.
+
+    Uvicorn's access log is off (URLs can name a participant); the ledger's access log records
+    who read what instead."""
     import uvicorn
 
     from api.http.app import create_app

@@ -60,6 +60,8 @@ from logistics.privacy import Privacy
 from models import format_time
 from models.dated import clinic_time, weekday
 
+CONTACT_COLUMNS = ("participant", "channel", "address", "opt_in")
+"""The contacts CSV's header (any order; ``opt_in`` yes/no, true/false or 1/0)."""
 CHANNELS: tuple[str, ...] = ("email", "sms")
 KINDS: tuple[str, ...] = ("upcoming", "makeup", "offer", "cancellation")
 TEMPLATES_ENV = "OTGROUPS_TEMPLATES"
@@ -103,7 +105,7 @@ def read_contacts(path: Path, participants: Iterable[str]) -> list[ContactLine]:
         ) from None
     with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
-        wanted = ("participant", "channel", "address", "opt_in")
+        wanted = CONTACT_COLUMNS
         header = [h.strip().lower() for h in reader.fieldnames or []]
         missing = [c for c in wanted if c not in header]
         if missing:

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -178,3 +179,15 @@ def test_a_payers_wrong_rules_are_named_in_the_records_file(
     assert f"Input error in {records}" in result.output.replace("\n", "")
     assert path in result.output and str(PROFILE_DIR) not in result.output
     assert not out.exists()
+
+
+def test_a_closed_pipe_ends_the_command_quietly() -> None:
+    """``otgroups audit … | head`` stops without a 'System error' when head has read enough."""
+    script = (
+        f'"{sys.executable}" -c "from api.cli import app; app()" audit "{TERM}" "{SCHEDULE}" '
+        f'"{RECORDS}" --as-of 2027-10-24 --format json | head -c 10 >/dev/null; '
+        'echo "${PIPESTATUS[0]}"'
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "141", done.stderr
+    assert "error" not in done.stderr.lower()
