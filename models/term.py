@@ -128,7 +128,11 @@ class Participant(ContractModel):
     wheelchair: bool = Field(default=False, description="Needs a wheelchair seat")
     requests: list[Request] = Field(description="Groups of the treatment plan")
     keep_apart: list[Id] = Field(default_factory=list, description="Never in a section with")
-    current: dict[str, str] | None = Field(default=None, description="group_type → section id")
+    current: dict[str, str] | None = Field(
+        default=None,
+        description="group_type → section id",
+        exclude_if=lambda value: value is None,  # the contract has an object or no field
+    )
 
 
 class Weights(ContractModel):

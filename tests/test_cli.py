@@ -243,3 +243,15 @@ def test_text_from_the_files_is_printed_as_it_is_not_as_markup(tmp_path: Path) -
     term.write_text(json.dumps(doc), encoding="utf-8")
     refused = run("solve", str(term), "--out", str(tmp_path / "s.json"))
     assert refused.exit_code == 2 and "unknown group type '[/]'" in refused.output
+
+
+def test_convert_writes_terms_that_meet_the_json_schema(tmp_path: Path) -> None:
+    """A participant without ``current`` has no such field (the schema allows an object or
+    nothing; ``null`` broke it), through a workbook and back and from JSON."""
+    schema = json.loads((files("models") / "schemas" / "term.schema.json").read_text())
+    demo = str(files("models") / "examples" / "demo_clinic.json")
+    assert run("convert", demo, str(tmp_path / "t.xlsx")).exit_code == 0
+    assert run("convert", str(tmp_path / "t.xlsx"), str(tmp_path / "back.json")).exit_code == 0
+    doc = json.loads((tmp_path / "back.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert all("current" not in p for p in doc["participants"])
