@@ -57,6 +57,7 @@ def publish(
     check(term, schedule)
     start = effective_from or term.term.start
     with ledger.write() as s:
+        ledger.lock(s, "publish")  # before reading the version in force (taken again below)
         latest = s.scalar(select(func.max(ScheduleVersion.number)))
         if latest and not undo_changes:
             in_force, _ = version_documents(s, latest)
