@@ -11,11 +11,13 @@ from solving import solved
 from models import Schedule, Term, parse_term
 from optimizer import own_time
 from optimizer.bounds import capacity_bound, data_bound, type_bounds
+from optimizer.cpsat.model import CpsatScheduler
 from optimizer.diagnose import term_warnings
 from optimizer.options import SolveOptions
 from optimizer.own_time import Budget, BudgetSpentError, fits_together, fitting_sets
 from optimizer.prepare import prepare
 from optimizer.solve import solve
+from optimizer.stability import build_identity
 from optimizer.type_optima import type_optima
 
 
@@ -147,3 +149,15 @@ def test_a_type_solved_alone_caps_what_its_meeting_times_allow() -> None:
 def test_no_time_for_types_alone_leaves_them_uncapped() -> None:
     prep = prepare(parse_term(tiny_term(3)))
     assert type_optima(prep, SolveOptions(workers=1), 0.0) == {}
+
+
+def test_a_phase_stopped_before_its_search_proves_nothing(demo: tuple[Term, Schedule]) -> None:
+    """CP-SAT stopped in presolve answers UNKNOWN with an objective bound of 0; taken as a
+    bound, it made a 5-second demo solve report OPTIMAL with its first score as the bound."""
+    term, _ = demo
+    prep = prepare(term)
+    phase = CpsatScheduler(prep, build_identity(prep, None)).run_primary(SolveOptions(), 0.1)
+    assert phase.plan is not None or phase.bound is None or phase.bound > 0
+    schedule = solve(term, SolveOptions(time_limit=5)).schedule
+    longer = 15_206  # a 20-second solve of the demo places this much: the optimum is no lower
+    assert schedule.bound is not None and schedule.bound >= longer

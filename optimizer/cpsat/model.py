@@ -233,9 +233,9 @@ class CpsatScheduler:
         seconds = time.monotonic() - started
         name = solver.status_name(status)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            bound = solver.best_objective_bound
-            known = status != cp_model.INFEASIBLE and abs(bound) < 1e18
-            return PhaseResult(name, None, None, round(bound) if known else None, seconds)
+            # Without a solution the response's bound is only what the search reported, if it
+            # got that far: stopped in presolve, CP-SAT answers 0, which is no bound at all.
+            return PhaseResult(name, None, None, watcher.bound, seconds)
         return PhaseResult(
             status=name,
             plan=self._extract(solver),
