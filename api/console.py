@@ -9,7 +9,8 @@ from rich.text import Text
 
 out = Console(markup=False)
 """Tables and summaries (wrapped to the terminal)."""
-err = Console(stderr=True, markup=False)
+err = Console(stderr=True, markup=False, soft_wrap=True)
+"""Errors and warnings: one paragraph each, wrapped by the terminal, not cut into lines."""
 lines = Console(soft_wrap=True, highlight=False, markup=False)
 """One record or message per line, never wrapped (scripts read these)."""
 lines_err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)

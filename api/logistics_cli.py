@@ -29,7 +29,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from api.outputs import check_output
+from api.outputs import check_output, ledger_file
 from ledger.state import published
 from logistics.calendars import Feeds, UnknownPersonError, write_feed
 from logistics.config import (
@@ -138,6 +138,12 @@ def _logistics(path: Path | None, required: bool = False) -> Logistics:
             f"uses (see {demo})"
         )
     return found
+
+
+def _inputs(materials: Path | None, db: str) -> tuple[Path | None, Path | None]:
+    """What a command reads and must not overwrite: the logistics file, the SQLite ledger."""
+    source = materials_source(materials)
+    return (Path(source) if source else None), ledger_file(db)
 
 
 def _published(ledger: Any) -> Any:
@@ -281,7 +287,7 @@ def calendar_command(
     """An iCalendar feed of one participant's or staff member's sessions over the term."""
     if (participant is None) == (staff is None):
         raise _stop(2, "Input error: give exactly one of --participant P or --staff S")
-    check_output(out, materials)
+    check_output(out, *_inputs(materials, db))
     logistics = _logistics(materials)
     ledger = _open(db)
     try:
@@ -335,7 +341,7 @@ def supplies_command(
     if fmt not in ("table", "csv", "json"):
         raise _stop(2, f"Input error: --format {fmt!r} is not table, csv or json")
     if out is not None:
-        check_output(out, materials)
+        check_output(out, *_inputs(materials, db))
     logistics = _logistics(materials, required=True)
     ledger = _open(db)
     try:
@@ -474,7 +480,7 @@ def manifest_command(
     """Van run manifests and outing sheets of a date (CSV, or printable HTML)."""
     if fmt not in ("csv", "html"):
         raise _stop(2, f"Input error: --format {fmt!r} is not csv or html")
-    check_output(out, materials)
+    check_output(out, *_inputs(materials, db))
     logistics = _logistics(materials)
     ledger = _open(db)
     try:

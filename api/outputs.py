@@ -11,6 +11,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 
 class BadOutputError(Exception):
     """An output path the command cannot or must not write; the message names it."""
@@ -39,7 +42,22 @@ def check_output(out: Path, *inputs: Path | None, folder: bool = False) -> None:
 
 
 def _same(a: Path, b: Path) -> bool:
+    """One file: the same existing file (links too), or the same path before either exists."""
     try:
-        return a.exists() and b.exists() and a.samefile(b)
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
     except OSError:
         return False
+
+
+def ledger_file(url: str) -> Path | None:
+    """The file a SQLite ``--db`` URL names (an input every writing command must spare)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # the ledger's own check names a bad URL
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    return Path(name)

@@ -34,7 +34,7 @@ from api.console import lines as out
 from api.console import lines_err as err
 from api.ledger_views import dated_sessions, makeup_answer, publish_summary
 from api.logistics_cli import logistics_app
-from api.outputs import check_output
+from api.outputs import check_output, ledger_file
 from ledger.admissions import UnknownParticipantError, admit, discharge, merge
 from ledger.attendance import STATUSES, UnknownSessionError, record
 from ledger.closures import close_day
@@ -202,9 +202,9 @@ def export_command(
     """Write the term in force, with the ledger's changes (admissions; discharged participants
     marked and requesting nothing): re-solve it with `otgroups solve TERM --previous SCHEDULE`
     and publish the result."""
-    check_output(out)
+    check_output(out, ledger_file(db))
     if schedule_out is not None:
-        check_output(schedule_out, out)
+        check_output(schedule_out, out, ledger_file(db))
     ledger = _ledger(db)
     try:
         with ledger.read() as s:

@@ -75,15 +75,21 @@ def publish(
 
 def undone_changes(in_force: Term, term: Term, schedule: Schedule) -> list[str]:
     """What publishing ``term`` and ``schedule`` would undo of the term in force: someone
-    discharged placed again, someone of the term in force (an admission) left out of it."""
+    discharged a participant again (placed, or waiting with offers to come), someone of the term
+    in force (an admission) left out of it."""
     placed = {pid for section in schedule.sections for pid in section.participants}
-    present = {p.id for p in term.participants}
+    present = {p.id: p for p in term.participants}
     out = []
     for person in in_force.participants:
         mark = discharged(person)
-        if mark is not None and person.id in placed:
-            out.append(f"{person.id}, discharged from {mark.get('from')}, would be placed again")
-        elif mark is None and person.id not in present:
+        again = present.get(person.id)
+        if mark is not None and again is not None and not discharged(again) and again.requests:
+            what = "placed" if person.id in placed else "waitlisted for offers"
+            out.append(
+                f"{person.id}, discharged from {mark.get('from')}, would be a participant again "
+                f"({what})"
+            )
+        elif mark is None and again is None:
             out.append(f"{person.id} is not in this term: every enrollment would end")
     return out
 

@@ -219,7 +219,8 @@ def test_a_solve_from_before_a_discharge_is_not_published_over_it(
     leaver = term_run["leaver"]
     assert term_run["undo"]["status"] == 422
     assert (
-        f"{leaver}, discharged from 2027-09-20, would be placed again" in term_run["undo"]["detail"]
+        f"{leaver}, discharged from 2027-09-20, would be a participant again (placed)"
+        in term_run["undo"]["detail"]
     )
     in_force = {p["id"]: p for p in term_run["term_in_force"]["participants"]}
     assert in_force[leaver]["requests"] == [] and in_force[leaver]["discharged"]

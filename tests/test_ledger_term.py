@@ -58,6 +58,7 @@ from ledger.waitlists import (
 )
 from models import ContractError, Schedule, Term, load_term, parse_schedule, parse_term
 from models.dated import term_dates
+from models.schedule import WaitlistEntry as WaitlistEntryDoc
 from models.validation import recompute_score, validate_day, validate_schedule
 
 EXAMPLES = files("models") / "examples"
@@ -510,8 +511,34 @@ def test_publishing_over_the_ledgers_changes_is_refused_unless_asked(ledger: Led
     with pytest.raises(PublishError) as refused:
         publish(ledger, term, schedule, later)
     message = str(refused.value)
-    assert "P0023, discharged from 2027-09-20, would be placed again" in message
+    assert "P0023, discharged from 2027-09-20, would be a participant again (placed)" in message
     assert "P0500 is not in this term" in message and "nothing was published" in message
+    mine = [sec for sec in schedule.sections if "P0023" in sec.participants]
+    priority = {r.group_type: r.priority for r in term.participant("P0023").requests}
+    waiting = schedule.model_copy(
+        update={
+            "sections": [
+                sec.model_copy(update={"participants": sorted(set(sec.participants) - {"P0023"})})
+                for sec in schedule.sections
+            ],
+            "waitlist": [
+                *schedule.waitlist,
+                *(
+                    WaitlistEntryDoc(
+                        participant="P0023",
+                        group_type=sec.group_type,
+                        priority=priority[sec.group_type],
+                        reasons=["moved to the waitlist"],
+                    )
+                    for sec in mine
+                ),
+            ],
+        }
+    )
+    waiting = waiting.model_copy(update={"score": recompute_score(term, waiting)})
+    back = r"P0023, .* a participant again \(waitlisted for offers\)"
+    with pytest.raises(PublishError, match=back):
+        publish(ledger, term, waiting, later)
     with ledger.read() as s:
         in_force, now = version_documents(s)
         assert published(s).version.number == 3
@@ -726,3 +753,10 @@ def test_term_commands_close_admit_discharge_merge_and_waitlist(tmp_path: Path, 
     parse_schedule(json.loads((tmp_path / "s.json").read_text()), in_force)
     missing = cli("export", "--out", str(tmp_path / "x.json"), "--version", "99", *args)
     assert missing.exit_code == 2 and "no schedule version 99" in missing.output
+    ledger_file = str(tmp_path / "cli.sqlite")
+    for outs in (["--out", ledger_file], ["--out", "a.json", "--schedule-out", ledger_file]):
+        over = cli("export", *outs, *args)
+        assert over.exit_code == 2 and "is also an input" in over.output, over.output
+    twice = ["--out", str(tmp_path / "b.json"), "--schedule-out", str(tmp_path / "b.json")]
+    assert cli("export", *twice, *args).exit_code == 2
+    assert not (tmp_path / "b.json").exists() and violations_on(open_ledger(db)) == []
