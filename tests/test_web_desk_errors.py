@@ -135,3 +135,21 @@ def test_an_error_page_that_fails_falls_back_to_problem_json(served) -> None:
     app.state.problem_page = broken
     page = client.get("/director/timetable?version=abc")
     assert page.status_code == 422 and page.headers["content-type"] == "application/problem+json"
+
+
+def test_an_upload_over_the_size_limit_goes_back_with_the_reason(served) -> None:
+    app, client = served
+    csrf = login(client, token_for(app, "director"))
+    big = b" " * (app.state.settings.max_body_bytes + 1)
+    sent = client.post(
+        "/director/audit",
+        data={"csrf": csrf, "as_of": "2027-10-24"},
+        files={"records_file": ("records.json", big, "application/json")},
+        headers={"referer": "http://testserver/director/audit"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/director/audit"
+    shown = text_of(client.get(sent.headers["location"]).text)
+    assert "Not done: the request body is over the limit" in shown
+    api = client.post("/v1/terms", content=big, headers={"content-type": "application/json"})
+    assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"

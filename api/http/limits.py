@@ -1,13 +1,15 @@
 """The request-size limit: a body over ``max_body_bytes`` is refused with 413 before any handler
-reads it (by its Content-Length, or while it streams in without one)."""
+reads it (by its Content-Length, or while it streams in without one); on the desk's routes the
+refusal is a page, as every other error there."""
 
 from __future__ import annotations
 
 import contextlib
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.problems import ApiProblem, problem_response
+from api.http.problems import ApiProblem, answer
 
 
 class BodyTooLargeError(Exception):
@@ -30,7 +32,7 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await problem_response(self._refusal())(scope, receive, send)
+            await answer(Request(scope), self._refusal())(scope, receive, send)
             return
         seen = {"bytes": 0, "over": False}
 
@@ -50,4 +52,4 @@ class BodyLimitMiddleware:
         with contextlib.suppress(BodyTooLargeError):
             await self.app(scope, counted, sending)
         if seen["over"]:
-            await problem_response(self._refusal())(scope, receive, send)
+            await answer(Request(scope), self._refusal())(scope, receive, send)

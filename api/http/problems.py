@@ -169,20 +169,25 @@ def problem_for(request: Request, exc: Exception) -> ApiProblem:
     return problem
 
 
+def answer(request: Request, problem: ApiProblem) -> Response:
+    """``problem`` as ``app.state.problem_page`` renders it for this request (the desk's pages),
+    else as problem+json."""
+    page: ProblemPage | None = getattr(request.app.state, "problem_page", None)
+    shown = None
+    if page is not None:
+        try:
+            shown = page(request, problem)
+        except Exception as failed:  # the page needs the ledger; it may be what failed
+            log.error("error page failed (%s) on %s", type(failed).__name__, request.url.path)
+    return shown if shown is not None else problem_response(problem)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json, or into what
     ``app.state.problem_page`` (a :data:`ProblemPage`) renders for the requests it takes."""
 
     async def handle(request: Request, exc: Exception) -> Response:
-        problem = problem_for(request, exc)
-        page: ProblemPage | None = getattr(request.app.state, "problem_page", None)
-        shown = None
-        if page is not None:
-            try:
-                shown = page(request, problem)
-            except Exception as failed:  # the page needs the ledger; it may be what failed
-                log.error("error page failed (%s) on %s", type(failed).__name__, request.url.path)
-        return shown if shown is not None else problem_response(problem)
+        return answer(request, problem_for(request, exc))
 
     app.add_exception_handler(RequestValidationError, handle)
     app.add_exception_handler(StarletteHTTPException, handle)
