@@ -38,7 +38,15 @@ from api.outputs import check_output, ledger_file
 from ledger.admissions import UnknownParticipantError, admit, discharge, merge
 from ledger.attendance import STATUSES, UnknownSessionError, record
 from ledger.closures import close_day
-from ledger.makeups import MakeupError, MakeupOption, Search, UnknownMakeupError, book, search
+from ledger.makeups import (
+    MakeupError,
+    MakeupOption,
+    Search,
+    UnknownMakeupError,
+    book,
+    booked_option,
+    search,
+)
 from ledger.marks import as_requested
 from ledger.publish import PublishError
 from ledger.schema import DatedSession
@@ -321,6 +329,7 @@ def book_command(
             )
         chosen: MakeupOption = found.options[option - 1]
         makeup = book(ledger, participant, missed, chosen, by)
+        chosen = booked_option(ledger, chosen, makeup.id)
     finally:
         ledger.dispose()
     doc = {

@@ -3,12 +3,16 @@ sent from with the reason as a flash message and nothing written; a page says wh
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from logistics_helpers import session_id
 from web_support import desk_client, login, text_of, token_for
 
+from ledger import attendance
+from ledger.makeups import makeup_options
 from ledger.schema import Makeup
 
 HOME = "http://testserver/desk/today?date=2027-09-13"
@@ -153,3 +157,23 @@ def test_an_upload_over_the_size_limit_goes_back_with_the_reason(served) -> None
     assert "Not done: the request body is over the limit" in shown
     api = client.post("/v1/terms", content=big, headers={"content-type": "application/json"})
     assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"
+
+
+def test_a_booking_is_told_by_the_section_it_made(served) -> None:
+    """An extra meeting's id is the ledger's, whatever the posted option called it."""
+    app, client = served
+    csrf = login(client, token_for(app, "scheduler"))
+    ledger = app.state.ledger
+    missed = session_id(ledger, "stress-management-1", dt.date(2027, 9, 13))
+    attendance.record(ledger, missed, "P0001", "absent")
+    option = makeup_options(ledger, "P0001", missed, 14, dt.datetime(2027, 9, 13, 7, 0))[0]
+    assert option.extra
+    posted = {**option.to_json(), "section": "brand-new"}
+    form = {
+        "csrf": csrf,
+        "participant": "P0001",
+        "missed": str(missed),
+        "option": json.dumps(posted),
+    }
+    _, shown = _flash_after(client, "/desk/makeups/book", form)
+    assert f"into extra meeting {option.section} " in shown and "brand-new" not in shown

@@ -12,7 +12,7 @@ from api.web import render
 from api.web.common import desk_url, done, log_access, published_or_none
 from api.web.session import Desk, page
 from ledger import attendance
-from ledger.makeups import book, search
+from ledger.makeups import book, booked_option, search
 from ledger.schema import MAX_ID
 from ledger.state import RefusedError
 from models.files import loads
@@ -72,6 +72,7 @@ def book_option(
         return done(request, back, "That option could not be read; search again.", "error")
     try:
         makeup = book(desk.ledger, participant, missed, chosen, booked_by=desk.principal.label)
+        chosen = booked_option(desk.ledger, chosen, makeup.id)
     except RefusedError as exc:
         again = desk_url("desk", "makeups", participant=participant, missed=missed)
         return done(request, again, f"Not booked: {exc}", "error")

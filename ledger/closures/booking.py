@@ -3,28 +3,14 @@ for lost sessions left without a makeup."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy.orm import Session
 
 from ledger.closures.candidates import Plan
 from ledger.closures.choice import choose
 from ledger.closures.report import ClosureReport
 from ledger.makeups import BatchRefused, Booking, MakeupOption, MakeupPlanner, book_all_in
-from ledger.schema import DatedSession, Makeup
 from ledger.store import Ledger
 from models import format_time
-
-
-def as_booked(s: Session, option: MakeupOption, makeup_id: int | None) -> MakeupOption:
-    """The option as booked: an extra meeting's section id and session once it exists."""
-    if makeup_id is None:
-        return option
-    makeup = s.get(Makeup, makeup_id)
-    target = s.get(DatedSession, makeup.session_id) if makeup is not None else None
-    if target is None:
-        return option
-    return replace(option, section=target.section, session_id=target.id)
 
 
 def own_option(plan: Plan, key: str, oid: str) -> MakeupOption:

@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.closures.booking import as_booked, book_choice, left_out, own_option
+from ledger.closures.booking import book_choice, left_out, own_option
 from ledger.closures.candidates import plan_recovery
 from ledger.closures.choice import choose
 from ledger.closures.lost import lost_sessions
 from ledger.closures.report import ClosureError, ClosureReport, Recovered, Unrecovered
-from ledger.makeups import MakeupPlanner
+from ledger.makeups import MakeupPlanner, as_booked
 from ledger.schema import Closure, MakeupCancellation, SessionCancellation
 from ledger.state import enrolled, makeups_on, published_cached, sessions_on
 from ledger.store import Ledger

@@ -54,9 +54,11 @@ from __future__ import annotations
 
 from ledger.makeups.booking import (
     PAUSE_ENV,
+    as_booked,
     book,
     book_all_in,
     book_in,
+    booked_option,
     cancel_makeup,
     cancel_makeup_in,
 )
@@ -90,10 +92,12 @@ __all__ = [
     "Run",
     "Search",
     "UnknownMakeupError",
+    "as_booked",
     "as_dicts",
     "book",
     "book_all_in",
     "book_in",
+    "booked_option",
     "cancel_makeup",
     "cancel_makeup_in",
     "extra_identity",

@@ -457,3 +457,20 @@ def cancel_makeup_in(
             )
             s.flush()
     return row
+
+
+def as_booked(s: Session, option: MakeupOption, makeup_id: int | None) -> MakeupOption:
+    """The option as booked: an extra meeting's section id and session once it exists."""
+    if makeup_id is None:
+        return option
+    makeup = s.get(Makeup, makeup_id)
+    target = s.get(DatedSession, makeup.session_id) if makeup is not None else None
+    if target is None:
+        return option
+    return replace(option, section=target.section, session_id=target.id)
+
+
+def booked_option(ledger: Ledger, option: MakeupOption, makeup_id: int) -> MakeupOption:
+    """:func:`as_booked` read from the ledger: what to tell the person who booked ``option``."""
+    with ledger.read() as s:
+        return as_booked(s, option, makeup_id)

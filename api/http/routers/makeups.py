@@ -21,7 +21,7 @@ from api.http.schemas import (
     MakeupRequest,
 )
 from api.ledger_views import makeup_answer, missed_session_id
-from ledger.makeups import book, cancel_makeup, search
+from ledger.makeups import book, booked_option, cancel_makeup, search
 from ledger.schema import Makeup
 from ledger.store import Ledger
 
@@ -112,6 +112,7 @@ def book_makeup(
     made = book(
         ledger, body.participant, body.missed_session_id, chosen, body.by or f"token {who.token_id}"
     )
+    chosen = booked_option(ledger, chosen, made.id)
     return BookingDoc(
         makeup_id=made.id,
         participant=body.participant,
