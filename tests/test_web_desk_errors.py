@@ -177,3 +177,18 @@ def test_a_booking_is_told_by_the_section_it_made(served) -> None:
     }
     _, shown = _flash_after(client, "/desk/makeups/book", form)
     assert f"into extra meeting {option.section} " in shown and "brand-new" not in shown
+
+
+@pytest.mark.parametrize("day", ["\x00", "tomorrow", "2027-02-30"])
+def test_a_date_that_is_not_one_is_named_plainly(served, day: str) -> None:
+    app, client = served
+    csrf = login(client, token_for(app, "director"))
+    records = (Path(__file__).parents[1] / "models/examples/demo_records.json").read_bytes()
+    sent = client.post(
+        "/director/audit",
+        data={"csrf": csrf, "as_of": day},
+        files={"records_file": ("records.json", records, "application/json")},
+    )
+    shown = text_of(sent.text)
+    assert f"Not audited: {day!r} is not a date (YYYY-MM-DD)." in shown
+    assert "isoformat" not in shown

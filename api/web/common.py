@@ -23,12 +23,22 @@ def published_or_none(ledger: Ledger) -> Published | None:
             return None
 
 
+def form_date(value: str) -> dt.date | None:
+    """A form's ``YYYY-MM-DD`` date, or None (the caller says ``'x' is not a date``)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def not_a_date(value: str) -> str:
+    """The message for a form date that is not one."""
+    return f"{value[:40]!r} is not a date (YYYY-MM-DD)."
+
+
 def parse_day(value: str | None, pub: Published | None) -> dt.date:
     """``value`` (YYYY-MM-DD) or today, kept inside the published term's dates."""
-    try:
-        day = dt.date.fromisoformat(value) if value else dt.date.today()
-    except ValueError:
-        day = dt.date.today()
+    day = (form_date(value) if value else None) or dt.date.today()
     if pub is not None:
         day = min(max(day, pub.term.term.start), pub.term.term.end)
     return day

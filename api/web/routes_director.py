@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -11,7 +9,15 @@ from api.http import jobs as solving
 from api.http.jobs import InfeasibleTermError, SolveJobs, TooManySolvesError
 from api.ledger_views import publish_summary
 from api.web import render, terms, views
-from api.web.common import desk_url, done, log_access, parse_day, published_or_none
+from api.web.common import (
+    desk_url,
+    done,
+    form_date,
+    log_access,
+    not_a_date,
+    parse_day,
+    published_or_none,
+)
 from api.web.session import Desk, page, web_state
 from ledger.publish import PublishError
 from ledger.schema import MAX_ID
@@ -166,12 +172,14 @@ def publish(
     if job is None or found is None or schedule is None:
         return done(request, back, "That solve has no schedule to publish.", "error")
     term = found[0]
+    start = form_date(from_date) if from_date else None
+    if from_date and start is None:
+        return done(request, back, f"Not published: {not_a_date(from_date)}", "error")
     try:
-        start = dt.date.fromisoformat(from_date) if from_date else None
         summary = publish_summary(
             desk.ledger, term, schedule, start, note[:200] or f"solve {job.id}", undo_changes
         )
-    except (PublishError, RefusedError, ValueError) as exc:  # a broken rule, a bad date
+    except (PublishError, RefusedError) as exc:  # a broken rule, a date outside the term
         return done(request, back, f"Not published: {exc}", "error")
     log_access(request, [p for sec in schedule.sections for p in sec.participants])
     views.warm_timetable(desk.ledger, summary["version"])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from analysis import frames
 from api.web import render, views
-from api.web.common import done, log_access, published_or_none
+from api.web.common import done, form_date, log_access, not_a_date, published_or_none
 from api.web.session import Desk, page
 from audit.findings import Finding
 from ledger import audit_runs
@@ -121,8 +121,10 @@ async def run_audit(
     if pub is None:
         return done(request, "/director/audit", "Publish a schedule before auditing it.", "error")
     raw = await records_file.read(MAX_RECORDS_BYTES + 1)
+    day = form_date(as_of)
+    if day is None:
+        return done(request, "/director/audit", f"Not audited: {not_a_date(as_of)}", "error")
     try:
-        day = dt.date.fromisoformat(as_of)
         if len(raw) > MAX_RECORDS_BYTES:
             raise ValueError(f"the records file is larger than {MAX_RECORDS_BYTES} bytes")
         source = records_file.filename or "records"
@@ -130,7 +132,7 @@ async def run_audit(
         row, found = audit_runs.run_audit(
             desk.ledger, pub, records, day, desk.principal.token_id, source=source
         )
-    except ValueError as exc:  # ContractError (also a payer's rules), bad JSON, a bad date
+    except ValueError as exc:  # ContractError (also a payer's rules), bad JSON
         return done(request, "/director/audit", f"Not audited: {exc}", "error")
     log_access(request, {f.participant for f in found})
     return done(request, f"/director/audit?run={row.id}", f"Audit {row.id}: {len(found)} findings.")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
 from api.web import render
-from api.web.common import done, log_access, parse_day, published_or_none
+from api.web.common import (
+    done,
+    form_date,
+    log_access,
+    not_a_date,
+    parse_day,
+    published_or_none,
+)
 from api.web.session import Desk, page
 from ledger import admissions
 from ledger.schema import MAX_ID
@@ -20,13 +25,6 @@ from models.files import loads
 router = APIRouter(include_in_schema=False)
 
 MAX_PARTICIPANT_BYTES = 200_000
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 @router.get("/desk/waitlists")
@@ -58,9 +56,9 @@ def offer(
     from_date: str = Form(...),
     desk: Desk = Depends(page("desk:va", "waitlists:write")),  # noqa: B008
 ) -> Response:
-    day = _date(from_date)
+    day = form_date(from_date)
     if day is None:
-        return done(request, "/desk/waitlists", f"{from_date!r} is not a date.", "error")
+        return done(request, "/desk/waitlists", not_a_date(from_date), "error")
     try:
         result = offer_next(desk.ledger, target.strip(), day)
     except (RefusedError, LookupError) as exc:
@@ -116,10 +114,10 @@ async def admit(
     participant_file: UploadFile = File(...),  # noqa: B008
     desk: Desk = Depends(page("desk:va", "admissions:write")),  # noqa: B008
 ) -> Response:
-    day = _date(from_date)
+    day = form_date(from_date)
     raw = await participant_file.read(MAX_PARTICIPANT_BYTES + 1)
     if day is None:
-        return done(request, "/desk/admissions", f"{from_date!r} is not a date.", "error")
+        return done(request, "/desk/admissions", not_a_date(from_date), "error")
     if len(raw) > MAX_PARTICIPANT_BYTES:
         return done(
             request, "/desk/admissions", "That file is too large for one participant.", "error"
@@ -152,11 +150,11 @@ def discharge(
     reason: str = Form(""),
     desk: Desk = Depends(page("desk:va", "admissions:write")),  # noqa: B008
 ) -> Response:
-    day = _date(from_date)
+    day = form_date(from_date)
     pid = participant.strip()
     log_access(request, pid)
     if day is None:
-        return done(request, "/desk/admissions", f"{from_date!r} is not a date.", "error")
+        return done(request, "/desk/admissions", not_a_date(from_date), "error")
     try:
         report = admissions.discharge(desk.ledger, pid, day, reason[:200])
     except RefusedError as exc:
