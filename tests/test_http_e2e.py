@@ -35,6 +35,18 @@ def _ok(response: Any, status: int = 200) -> Any:
     return response.json()
 
 
+def _wait(client: TestClient, job_id: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Poll a solve until it ends; every status seen."""
+    polls = []
+    for _ in range(120):
+        status = _ok(client.get(f"/v1/solves/{job_id}", headers=headers))
+        polls.append(status)
+        if status["state"] != "running":
+            break
+        time.sleep(0.5)
+    return polls
+
+
 def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
     director = bearer(app, "director")
     desk = bearer(app, "scheduler")
@@ -47,14 +59,7 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
     job = _ok(
         client.post(f"/v1/terms/{term_id}/solves", json={"time_limit": 4}, headers=director), 202
     )
-    polls = []
-    for _ in range(120):
-        status = _ok(client.get(f"/v1/solves/{job['id']}", headers=director))
-        polls.append(status)
-        if status["state"] != "running":
-            break
-        time.sleep(0.5)
-    run["polls"] = polls
+    run["polls"] = _wait(client, job["id"], director)
     result = _ok(client.get(f"/v1/solves/{job['id']}/result", headers=director))
     run["result"] = result
     run["published"] = _ok(
@@ -116,6 +121,17 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
     run["undo"] = client.post("/v1/schedules", json=again, headers=director).json()
     latest = client.get("/v1/schedules", headers=director).json()[-1]["number"]
     run["term_in_force"] = _ok(client.get(f"/v1/schedules/{latest}/term", headers=director))
+    upload = client.post("/v1/terms", json=run["term_in_force"], headers=director)
+    again_term = _ok(upload, 201)["id"]
+    keep = {"time_limit": 4, "previous_version": latest}
+    kept = _ok(client.post(f"/v1/terms/{again_term}/solves", json=keep, headers=director), 202)
+    _wait(client, kept["id"], director)
+    run["kept"] = _ok(client.get(f"/v1/solves/{kept['id']}/result", headers=director))
+    run["kept_from"] = _ok(client.get(f"/v1/schedules/{latest}", headers=director))
+    missing = client.post(
+        f"/v1/terms/{again_term}/solves", json={"previous_version": 99}, headers=director
+    )
+    run["keep_missing"] = (missing.status_code, missing.json()["detail"])
     offers = _ok(client.get("/v1/offers", headers=desk))
     run["offers"] = offers
     run["accepted"] = _ok(client.post(f"/v1/offers/{offers[0]['offer_id']}/accept", headers=desk))
@@ -224,6 +240,19 @@ def test_a_solve_from_before_a_discharge_is_not_published_over_it(
     )
     in_force = {p["id"]: p for p in term_run["term_in_force"]["participants"]}
     assert in_force[leaver]["requests"] == [] and in_force[leaver]["discharged"]
+
+
+def test_a_re_solve_of_the_term_in_force_keeps_people_where_they_are(
+    term_run: dict[str, Any],
+) -> None:
+    def pairs(schedule: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(p, s["id"]) for s in schedule["sections"] for p in s["participants"]}
+
+    before = pairs(term_run["kept_from"])
+    after = pairs(term_run["kept"]["schedule"])
+    assert len(before & after) >= 0.9 * len(before), (len(before & after), len(before))
+    assert term_run["leaver"] not in {p for p, _ in after}
+    assert term_run["keep_missing"] == (404, "no schedule version 99")
 
 
 def test_the_audit_ran_and_filters(term_run: dict[str, Any]) -> None:

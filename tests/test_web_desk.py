@@ -372,3 +372,30 @@ def test_an_audit_with_a_payers_wrong_rules_says_why(served):
     assert "Not audited: records.json" in shown
     assert "payers[0].rules.overrides.unit_minutes" in shown
     assert "No audit has been run yet" in client.get("/director/audit").text
+
+
+def test_a_re_solve_can_keep_people_in_their_sections(served):
+    app, client = served
+    csrf = login(client, token_for(app, "director"))
+    demo = json.loads((EXAMPLES / "demo_clinic.json").read_text())
+    for name, doc in [
+        ("demo.json", demo),
+        ("short.json", {**demo, "participants": demo["participants"][1:]}),
+    ]:
+        client.post(
+            "/director/terms",
+            data={"csrf": csrf},
+            files={"term_file": (name, json.dumps(doc), "application/json")},
+        )
+    assert "keep people in their sections of v1" in client.get("/director").text
+    refused = client.post("/director/solves", data={"csrf": csrf, "term_id": 2, "keep": "true"})
+    shown = text_of(refused.text)
+    assert "Cannot keep people where they are: schedule v1" in shown and "P0001" in shown
+    started = client.post(
+        "/director/solves",
+        data={"csrf": csrf, "term_id": 1, "keep": "true", "time_limit": 3},
+        follow_redirects=False,
+    )
+    job = app.state.jobs.find(started.headers["location"].rsplit("/", 1)[-1])
+    assert job is not None and job.options["previous_version"] == 1
+    assert _wait_done(client, started.headers["location"])["state"] == "done"

@@ -24,13 +24,16 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.http.settings import Settings
 from ledger import solve_jobs
+from ledger.schema import ScheduleVersion
 from ledger.solve_jobs import Job, State, TooManySolvesError
+from ledger.state import version_documents
 from ledger.store import Ledger
-from models import Term
+from models import Schedule, Term, document, parse_schedule
 from optimizer.diagnose import infeasibility
 from optimizer.prepare import prepare
 
@@ -50,18 +53,29 @@ class InfeasibleTermError(ValueError):
         self.reasons = reasons
 
 
-def _run(term_doc: dict[str, Any], options: dict[str, Any], queue: Any) -> None:
+KEEP = "previous_version"
+"""The job option naming the published version whose people the solve keeps where they are."""
+
+
+def _run(
+    term_doc: dict[str, Any],
+    options: dict[str, Any],
+    queue: Any,
+    previous_doc: dict[str, Any] | None = None,
+) -> None:
     """The child process: solve and send progress, then the result or the failure."""
     try:
-        from models import document, parse_term
+        from models import document, parse_schedule, parse_term
         from optimizer import SolveOptions, solve
 
         term = parse_term(term_doc)
+        previous = parse_schedule(previous_doc, term) if previous_doc is not None else None
 
         def progress(phase: str, score: int | None, bound: int | None, elapsed: float) -> None:
             queue.put(("progress", phase, score, bound, elapsed))
 
-        result = solve(term, SolveOptions(**options), progress=progress)
+        settings = {k: v for k, v in options.items() if k != KEEP}
+        result = solve(term, SolveOptions(**settings), previous=previous, progress=progress)
         if result.violations:
             queue.put(("failed", f"the solver broke {len(result.violations)} hard rule(s)"))
             return
@@ -93,15 +107,22 @@ class SolveJobs:
         """The service's latest jobs (of one uploaded term when ``term_id``), newest first."""
         return solve_jobs.recent_jobs(self.ledger, limit, self.lost_after, term_id)
 
-    def start(self, term_id: int, term_doc: dict[str, Any], options: dict[str, Any]) -> Job:
+    def start(
+        self,
+        term_id: int,
+        term_doc: dict[str, Any],
+        options: dict[str, Any],
+        previous_doc: dict[str, Any] | None = None,
+    ) -> Job:
         """Record a running job and start its process (:class:`TooManySolvesError` when every
-        slot of the service is busy)."""
+        slot of the service is busy); ``previous_doc``: the schedule to keep people in."""
         job_id = uuid.uuid4().hex
         job = solve_jobs.insert_running(
             self.ledger, job_id, term_id, options, self.owner, self.limit, self.lost_after
         )
         queue = self._context.Queue()
-        process = self._context.Process(target=_run, args=(term_doc, options, queue), daemon=True)
+        args = (term_doc, options, queue, previous_doc)
+        process = self._context.Process(target=_run, args=args, daemon=True)
         started = time.monotonic()
         with self._lock:
             self._running[job_id] = (process, started)
@@ -194,6 +215,21 @@ class SolveJobs:
             self._end(job_id, "cancelled", reason="the service stopped")
 
 
+def version_to_keep(ledger: Ledger, term: Term, number: int | None) -> tuple[int, Schedule]:
+    """Published version ``number`` (the latest when None) and its schedule checked against
+    ``term``: a :class:`~models.errors.ContractError` names what the term no longer has (a
+    participant, a room), :class:`~ledger.state.NothingPublishedError` or
+    :class:`~ledger.state.UnknownVersionError` when there is no such version."""
+    with ledger.read() as s:
+        _, schedule = version_documents(s, number)
+        found = (
+            number
+            if number is not None
+            else int(s.scalar(select(func.max(ScheduleVersion.number))) or 0)
+        )
+    return found, parse_schedule(document(schedule), term, f"schedule v{found}")
+
+
 def start_solve(
     jobs: SolveJobs,
     settings: Settings,
@@ -202,8 +238,11 @@ def start_solve(
     term_doc: dict[str, Any],
     time_limit: float | None,
     seed: int = 0,
+    keep: tuple[int, Schedule] | None = None,
 ) -> Job:
-    """Start a solve of an uploaded term (``term`` and its document ``term_doc``).
+    """Start a solve of an uploaded term (``term`` and its document ``term_doc``); ``keep``:
+    a published version and its schedule (checked against ``term``), whose people the solve
+    keeps in their sections where the score allows (as ``otgroups solve --previous``).
 
     A term no request of which can be placed is refused with :class:`InfeasibleTermError`
     (its reasons) before any process starts; the time limit is the service's default when
@@ -215,5 +254,8 @@ def start_solve(
         raise InfeasibleTermError(reasons)
     wanted = time_limit if time_limit is not None and time_limit > 0 else None
     limit = min(wanted or settings.default_solve_seconds, settings.max_solve_seconds)
-    options = {"time_limit": limit, "workers": settings.solve_workers, "seed": seed}
-    return jobs.start(term_id, term_doc, options)
+    options: dict[str, Any] = {"time_limit": limit, "workers": settings.solve_workers, "seed": seed}
+    if keep is None:
+        return jobs.start(term_id, term_doc, options)
+    number, schedule = keep
+    return jobs.start(term_id, term_doc, {**options, KEEP: number}, document(schedule))

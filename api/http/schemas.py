@@ -68,6 +68,11 @@ class SolveRequest(Body):
         default=None, gt=0, description="Seconds (default and cap set by the service)"
     )
     seed: int = Field(default=0, ge=0, le=MAX_ID)
+    previous_version: LedgerId | None = Field(
+        default=None,
+        description="A published version whose people stay in their sections where the score "
+        "allows (a mid-term re-solve; its schedule must fit the term)",
+    )
 
 
 JobState = Literal["running", "done", "failed", "cancelled"]

@@ -94,6 +94,7 @@ def start_solve(
     request: Request,
     term_id: int = Form(..., ge=1, le=MAX_ID),
     time_limit: float = Form(30.0),
+    keep: bool = Form(False),
     desk: Desk = Depends(page(DIRECTOR, "solve")),  # noqa: B008
 ) -> Response:
     found = uploaded_term(desk.ledger, term_id)
@@ -102,7 +103,13 @@ def start_solve(
     term, doc = found
     settings = request.app.state.settings
     try:
-        job = solving.start_solve(_jobs(request), settings, term_id, term, doc, time_limit)
+        kept = solving.version_to_keep(desk.ledger, term, None) if keep else None
+    except (ContractError, LookupError) as exc:
+        return done(request, "/director", f"Cannot keep people where they are: {exc}", "error")
+    try:
+        job = solving.start_solve(
+            _jobs(request), settings, term_id, term, doc, time_limit, keep=kept
+        )
     except InfeasibleTermError as exc:
         why = "; ".join(exc.reasons[:3])
         more = f" (and {len(exc.reasons) - 3} more)" if len(exc.reasons) > 3 else ""

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
 from api.http.deps import MAX_ID, V1, IdPath, JobsDep, LedgerDep, SettingsDep
-from api.http.jobs import InfeasibleTermError, Job, SolveJobs, start_solve
+from api.http.jobs import InfeasibleTermError, Job, SolveJobs, start_solve, version_to_keep
 from api.http.problems import ApiProblem, not_found
 from api.http.routers.terms import uploaded_or_404
 from api.http.schemas import JobDoc, SolveRequest, SolveResultDoc
@@ -47,12 +47,17 @@ def start(
     _: Solver,
     body: SolveRequest | None = None,
 ) -> JobDoc:
-    """Start a solve of an uploaded term; poll ``GET /v1/solves/{job}``."""
+    """Start a solve of an uploaded term; poll ``GET /v1/solves/{job}``. With
+    ``previous_version``, people of that published version stay in their sections where the
+    score allows (a mid-term re-solve; a schedule that does not fit the term is a 422)."""
     body = body or SolveRequest()
     term, doc = uploaded_or_404(ledger, term_id)
     touch(request, [p.id for p in term.participants])
+    keep = None
+    if body.previous_version is not None:
+        keep = version_to_keep(ledger, term, body.previous_version)
     try:
-        job = start_solve(jobs, settings, term_id, term, doc, body.time_limit, body.seed)
+        job = start_solve(jobs, settings, term_id, term, doc, body.time_limit, body.seed, keep)
     except InfeasibleTermError as exc:
         raise ApiProblem(
             422, "infeasible-term", "Infeasible term", str(exc), explanation=exc.reasons
