@@ -1,6 +1,8 @@
 """Busy time as bit masks over a week grid: clash tests become one integer AND.
 
-The grid step divides the slot, every duration and every travel time, so masks are exact.
+The grid step divides the slot, the opening time (meetings start on the slot grid from it,
+which need not lie on the clock's grid), the day, every duration and every travel time, so masks
+are exact.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ class WeekGrid:
     """Masks of the prepared patterns, meeting only (``narrow``) and with travel (``wide``)."""
 
     def __init__(self, prep: Prepared) -> None:
-        step: int = prep.term.calendar.slot_minutes
+        calendar = prep.term.calendar
+        step: int = gcd(calendar.slot_minutes, calendar.open, MINUTES_PER_DAY)
         for data in prep.types.values():
             step = gcd(step, data.group_type.duration_minutes, data.travel)
         self.step = max(step, 1)

@@ -6,6 +6,8 @@ Every schedule is re-checked by the independent validator (``tests/solving.py``)
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from helpers import group_type, participant, tiny_term, van, window
 from solving import placed, reasons, solved
@@ -144,6 +146,25 @@ def test_h3_closures_outside_the_term_and_an_opening_off_the_clock_grid_are_warn
     shown = [w.message for w in term_warnings(prepare(parse_term(doc)))]
     assert any(m.startswith("term.closures[0]: 2026-12-25 is outside the term") for m in shown)
     assert any(m.startswith("calendar.open: 08:45 is off the 30-minute grid") for m in shown)
+
+
+def test_h3_back_to_back_meetings_from_an_opening_off_the_clock_grid(monkeypatch) -> None:
+    # Open 09:10-11:10, 30-minute slots: P1's two 60-minute groups fit 09:10 and 10:10. The week
+    # masks rounded 09:10 to the clock's grid and saw a clash (the bound said 100, LNS agreed).
+    person = participant(
+        "P1",
+        available=[window("mon", "09:10", "11:10")],
+        requests=[{"group_type": t, "priority": "required"} for t in ("a", "b")],
+    )
+    staff = [{"id": "ot1", "role": "OT", "available": [window("mon", "09:10", "11:10")]}]
+    types = [group_type(t, min_size=1) for t in ("a", "b")]
+    doc = tiny_term(participants=[person], group_types=types, staff=staff)
+    doc["calendar"].update(days=["mon"], open="09:10", close="11:10")
+    assert solved(doc).score == 200
+    monkeypatch.setattr(
+        importlib.import_module("optimizer.solve"), "WHOLE_MODEL_LIMIT", 0
+    )  # the large-term path: LNS only
+    assert solved(doc).score == 200
 
 
 # H4 rooms -----------------------------------------------------------------------------------
