@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from ledger.makeups import cancel_makeup_in
 from ledger.marks import discharged
 from ledger.schema import DatedSession, Makeup, MakeupCancellation
-from ledger.state import Published, RefusedError, open_holds, published_cached
+from ledger.state import Days, Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
 from ledger.waitlists import DEFAULT_EXPIRY, OfferResult, offer_next_in, withdraw_in
 from ledger.weekly import (
@@ -277,6 +277,8 @@ def _place(
     weekly, avoid = pub.schedule, set[tuple[str, str]]()
     why: dict[str, list[str]] = {}
     rules = rules_term(term, weekly)
+    running = {sec.id for sec in weekly.sections}  # a new section has no name to keep out
+    days, holds = term_days(s, pub, start), open_holds(s)  # read once: nothing changes meanwhile
     deadline = time.monotonic() + time_limit
     for _ in range(MAX_PLACEMENT_ROUNDS):
         left = max(1.0, deadline - time.monotonic())
@@ -284,10 +286,11 @@ def _place(
         if result.violations:
             v = result.violations[0]
             raise AdmissionError(f"the placement found for {pid} breaks {v.rule}: {v.message}")
-        new, refused = _placements(s, pub, term, weekly, result.schedule, pid, start)
+        new, refused = _placements(pub, term, weekly, result.schedule, pid, start, days, holds)
         for type_id, reasons in refused.items():
-            why.setdefault(type_id, []).extend(r for r, _ in reasons)
-        dropped = {(pid, sid) for reasons in refused.values() for _, sid in reasons}
+            seen = why.setdefault(type_id, [])
+            seen.extend(r for r, _ in reasons if r not in seen)
+        dropped = {(pid, sid) for r in refused.values() for _, sid in r if sid in running}
         if not dropped - avoid or time.monotonic() >= deadline:
             break
         avoid |= dropped
@@ -296,13 +299,14 @@ def _place(
 
 
 def _placements(
-    s: Session,
     pub: Published,
     term: Term,
     weekly: Schedule,
     solved: Schedule,
     pid: str,
     start: dt.date,
+    days: Days,
+    holds: dict[str, list[dt.date]],
 ) -> tuple[Schedule, dict[str, list[tuple[str, str]]]]:
     """The weekly schedule with the newcomer where the solver placed them, less placements that
     fail on the ledger's dates or take a place an open offer holds; and, per group type, why
@@ -317,7 +321,6 @@ def _placements(
             or sorted(p for p in other.participants if p != pid) != sorted(sec.participants)
         ):
             raise AdmissionError(f"the solver changed section {sid} while admitting {pid}")
-    holds = open_holds(s)
     why: dict[str, list[tuple[str, str]]] = {}
     chosen: list[Section] = []
     for sec in solved.sections:
@@ -338,7 +341,6 @@ def _placements(
             why[gt.id] = [(f"{sec.id}'s last free place is held by an open offer", sec.id)]
             continue
         chosen.append(sec)
-    days = term_days(s, pub, start)
     while True:
         new = weekly.model_copy(
             update={"sections": [*weekly.sections, *(c for c in chosen if c.id not in before)]}

@@ -34,13 +34,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.makeups import cancel_makeup_in
 from ledger.marks import DISCHARGED, as_requested
 from ledger.publish import check, publish_in
-from ledger.schema import DatedSession, Makeup, MakeupCancellation, SessionCancellation
+from ledger.schema import (
+    DatedSession,
+    Makeup,
+    MakeupCancellation,
+    ScheduleVersion,
+    SessionCancellation,
+)
 from ledger.state import Days, Published, RefusedError, assemble_day
 from ledger.store import Ledger
 from models.dated import term_dates, weekday
@@ -334,8 +340,16 @@ def lock_change(
     """The locks of a weekly change, in the ledger's order: ``publish`` (every weekly change
     and offer takes it first), then the participants (sorted), then every date from ``start``
     to the end of the term (a makeup booked meanwhile could take a place the change counts
-    on). SQLite writers are serialised already."""
+    on). SQLite writers are serialised already. ``pub`` was read before the publish lock: if
+    another change published meanwhile (PostgreSQL), this one is refused, not built on a stale
+    version (which would silently undo the other)."""
     ledger.lock(s, "publish")
+    latest = s.scalar(select(func.max(ScheduleVersion.number)))
+    if latest != pub.version.number:
+        raise RefusedError(
+            f"schedule v{latest} was published while this change was prepared; nothing was "
+            "written: try again"
+        )
     for pid in sorted(set(people)):
         ledger.lock(s, f"participant:{pid}")
     day = start

@@ -45,7 +45,7 @@ from ledger.schema import (
     WaitlistEntry,
     WaitlistExit,
 )
-from ledger.state import day_schedule, enrolled, published, version_documents
+from ledger.state import RefusedError, day_schedule, enrolled, published, version_documents
 from ledger.store import Ledger, open_ledger
 from ledger.waitlists import (
     OfferError,
@@ -56,6 +56,7 @@ from ledger.waitlists import (
     open_offers,
     waitlist,
 )
+from ledger.weekly import lock_change
 from models import ContractError, Schedule, Term, load_term, parse_schedule, parse_term
 from models.dated import term_dates
 from models.schedule import WaitlistEntry as WaitlistEntryDoc
@@ -546,6 +547,16 @@ def test_publishing_over_the_ledgers_changes_is_refused_unless_asked(ledger: Led
     assert ready.participant("P0023").requests == [] and ready.participant("P0500").requests
     assert publish(ledger, ready, now, later) == 4  # the term in force, re-published
     assert publish(ledger, term, schedule, later, undo_changes=True) == 5
+
+
+def test_a_change_prepared_on_a_version_published_over_is_refused(ledger: Ledger, demo) -> None:
+    """PostgreSQL reads the version in force before the publish lock: a change built on it
+    after another change published must not undo that one (SQLite serialises writers)."""
+    with ledger.read() as s:
+        stale = published(s)
+    discharge(ledger, "P0023", dt.date(2027, 9, 20), "moved away")
+    with ledger.write() as s, pytest.raises(RefusedError, match="v2 was published while"):
+        lock_change(ledger, s, stale, ["P0024"], dt.date(2027, 9, 27))
 
 
 def test_a_bad_newcomer_is_named_in_their_own_document(ledger: Ledger, demo) -> None:
