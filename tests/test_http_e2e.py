@@ -252,7 +252,7 @@ def test_a_re_solve_of_the_term_in_force_keeps_people_where_they_are(
     after = pairs(term_run["kept"]["schedule"])
     assert len(before & after) >= 0.9 * len(before), (len(before & after), len(before))
     assert term_run["leaver"] not in {p for p, _ in after}
-    assert term_run["keep_missing"] == (404, "no schedule version 99")
+    assert term_run["keep_missing"] == (422, "previous_version: no schedule version 99")
 
 
 def test_the_audit_ran_and_filters(term_run: dict[str, Any]) -> None:

@@ -221,13 +221,11 @@ def version_to_keep(ledger: Ledger, term: Term, number: int | None) -> tuple[int
     participant, a room), :class:`~ledger.state.NothingPublishedError` or
     :class:`~ledger.state.UnknownVersionError` when there is no such version."""
     with ledger.read() as s:
+        if number is None:  # the latest, named once so the schedule read is that version's
+            number = s.scalar(select(func.max(ScheduleVersion.number)))
         _, schedule = version_documents(s, number)
-        found = (
-            number
-            if number is not None
-            else int(s.scalar(select(func.max(ScheduleVersion.number))) or 0)
-        )
-    return found, parse_schedule(document(schedule), term, f"schedule v{found}")
+    assert number is not None  # version_documents raised when nothing is published
+    return number, parse_schedule(document(schedule), term, f"schedule v{number}")
 
 
 def start_solve(

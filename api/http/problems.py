@@ -140,7 +140,7 @@ def classify(exc: Exception) -> ApiProblem | None:
             detail = "the ledger changed at the same time or is busy; nothing was written: retry"
             return ApiProblem(409, "concurrent-change", "Concurrent change", detail)
         case OverflowError():  # a date or number past what the calendar or the database holds
-            detail = f"a date or number is out of range ({exc}); nothing was written"
+            detail = "a date or number in the request is out of range; nothing was written"
             return ApiProblem(422, "invalid-input", "Invalid input", detail)
     return None
 

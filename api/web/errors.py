@@ -16,7 +16,10 @@ from api.web.common import done
 from api.web.headers import NOT_DESK
 from api.web.session import current
 
-SERVER_ERROR = "Something went wrong on the server; it has been logged. Nothing was changed."
+SERVER_ERROR = (
+    "Something went wrong on the server (it has been logged). Check whether the change was made "
+    "before trying again."
+)
 
 
 def problem_page(request: Request, problem: ApiProblem) -> Response | None:
@@ -33,9 +36,9 @@ def problem_page(request: Request, problem: ApiProblem) -> Response | None:
 
 
 def came_from(request: Request) -> str:
-    """The desk page a form was posted from (its Referer on this host), else the start page."""
+    """The desk page a form was posted from (its Referer's path: only a path on this service is
+    ever followed, so a proxy's host name cannot matter), else the start page."""
     referer = urlsplit(request.headers.get("referer", ""))
-    same_host = not referer.netloc or referer.netloc == request.url.netloc
-    if not same_host or not referer.path.startswith("/") or referer.path.startswith(NOT_DESK):
+    if not referer.path.startswith("/") or referer.path.startswith(NOT_DESK):
         return "/"
     return referer.path + (f"?{referer.query}" if referer.query else "")

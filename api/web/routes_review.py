@@ -17,7 +17,7 @@ from api.web.session import Desk, page
 from audit.findings import Finding
 from ledger import audit_runs
 from ledger.schema import MAX_ID, AuditRun
-from models import parse_records
+from models import ContractError, parse_records
 from models.diff import schedule_diff
 from models.files import loads
 
@@ -124,15 +124,16 @@ async def run_audit(
     day = form_date(as_of)
     if day is None:
         return done(request, "/director/audit", f"Not audited: {not_a_date(as_of)}", "error")
+    if len(raw) > MAX_RECORDS_BYTES:
+        too_big = f"Not audited: the records file is larger than {MAX_RECORDS_BYTES} bytes"
+        return done(request, "/director/audit", too_big, "error")
     try:
-        if len(raw) > MAX_RECORDS_BYTES:
-            raise ValueError(f"the records file is larger than {MAX_RECORDS_BYTES} bytes")
         source = records_file.filename or "records"
         records = parse_records(loads(raw, source), pub.term, source)
         row, found = audit_runs.run_audit(
             desk.ledger, pub, records, day, desk.principal.token_id, source=source
         )
-    except ValueError as exc:  # ContractError (also a payer's rules), bad JSON
+    except ContractError as exc:  # the records (bad JSON, a payer's rules); not our own errors
         return done(request, "/director/audit", f"Not audited: {exc}", "error")
     log_access(request, {f.participant for f in found})
     return done(request, f"/director/audit?run={row.id}", f"Audit {row.id}: {len(found)} findings.")

@@ -55,7 +55,11 @@ def start(
     touch(request, [p.id for p in term.participants])
     keep = None
     if body.previous_version is not None:
-        keep = version_to_keep(ledger, term, body.previous_version)
+        try:
+            keep = version_to_keep(ledger, term, body.previous_version)
+        except LookupError as exc:  # a field of the request that names nothing: bad input
+            detail = f"previous_version: {exc}"
+            raise ApiProblem(422, "invalid-input", "Invalid input", detail) from None
     try:
         job = start_solve(jobs, settings, term_id, term, doc, body.time_limit, body.seed, keep)
     except InfeasibleTermError as exc:
