@@ -10,12 +10,12 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from sqlalchemy import select
+from ledger_helpers import session_id
 
 from ledger import attendance
 from ledger.makeups import MakeupOption, book, search
 from ledger.publish import publish
-from ledger.schema import DatedSession, Makeup, SessionCancellation
+from ledger.schema import Makeup, SessionCancellation
 from ledger.store import Ledger, open_ledger
 from logistics.config import Logistics, load_logistics
 from models import Schedule, Term, load_schedule, load_term
@@ -68,15 +68,6 @@ def demo_ledger(tmp_path: Path, cache_dir: Path) -> Ledger:
 
 def logistics() -> Logistics:
     return load_logistics(MATERIALS)
-
-
-def session_id(ledger: Ledger, section: str, day: dt.date) -> int:
-    with ledger.read() as s:
-        found = s.scalar(
-            select(DatedSession.id).where(DatedSession.section == section, DatedSession.date == day)
-        )
-    assert found is not None, (section, day)
-    return found
 
 
 def book_first(ledger: Ledger, pid: str, missed: int) -> tuple[MakeupOption, Makeup]:

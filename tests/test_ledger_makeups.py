@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 from helpers import participant, tiny_term, van
+from ledger_helpers import session_id
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
@@ -68,15 +69,6 @@ TINY_NOW = dt.datetime(2027, 1, 4, 7, 0)
 
 
 # -- ledgers -------------------------------------------------------------------------------------
-
-
-def session_id(ledger: Ledger, section: str, day: dt.date) -> int:
-    with ledger.read() as s:
-        found = s.scalar(
-            select(DatedSession.id).where(DatedSession.section == section, DatedSession.date == day)
-        )
-    assert found is not None, (section, day)
-    return found
 
 
 def day_violations(ledger: Ledger, day: dt.date) -> list:

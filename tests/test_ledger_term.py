@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from helpers import participant, tiny_term, window
+from ledger_helpers import session_id
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -83,15 +84,6 @@ def violations_on(handle: Ledger, days: set[dt.date] | None = None) -> list[tupl
 def count(handle: Ledger, table: type) -> int:
     with handle.read() as s:
         return s.scalar(select(func.count()).select_from(table)) or 0
-
-
-def session_id(handle: Ledger, section: str, day: dt.date) -> int:
-    with handle.read() as s:
-        found = s.scalar(
-            select(DatedSession.id).where(DatedSession.section == section, DatedSession.date == day)
-        )
-    assert found is not None, (section, day)
-    return found
 
 
 def first_session(handle: Ledger, section: str) -> tuple[int, dt.date]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import tiny_term
 from icalendar import Calendar
+from ledger_helpers import session_id
 from logistics_helpers import (
     FORBIDDEN,
     FRI,
@@ -22,7 +23,6 @@ from logistics_helpers import (
     demo,
     demo_ledger,
     logistics,
-    session_id,
     two_makeups_one_cancellation,
 )
 from sqlalchemy import func, select

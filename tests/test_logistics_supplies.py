@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from logistics_helpers import FRI, MON, book_first, demo_ledger, logistics, session_id
+from ledger_helpers import session_id
+from logistics_helpers import FRI, MON, book_first, demo_ledger, logistics
 
 from ledger import attendance
 from ledger.state import published

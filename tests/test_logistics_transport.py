@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from logistics_helpers import FRI, MON, TUE, book_first, demo, demo_ledger, logistics, session_id
+from ledger_helpers import session_id
+from logistics_helpers import FRI, MON, TUE, book_first, demo, demo_ledger, logistics
 
 from ledger.schema import Closure
 from ledger.state import published

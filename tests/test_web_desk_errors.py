@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from logistics_helpers import session_id
+from ledger_helpers import session_id
 from web_support import desk_client, login, text_of, token_for
 
 from ledger import attendance
