@@ -10,19 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue as queues
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from helpers import tiny_term
 from sqlalchemy import update
 from typer.testing import CliRunner
 from web_support import desk_client, login, token_for
 
 from api.cli import app as cli
 from api.http.auth import new_token
-from api.http.jobs import BEAT, Job, SolveJobs, TooManySolvesError
+from api.http.jobs import BEAT, Job, SolveJobs, TooManySolvesError, _run
 from benchmarks.server import serve_process
 from ledger import solve_jobs
 from ledger.schema import SolveJob
@@ -173,3 +175,21 @@ def test_two_served_workers_run_one_solve_from_start_to_result(tmp_path: Path) -
         other = client.get("/v1/solves", params={"term": tid + 1}, headers=headers)
         assert other.status_code == 200 and other.json() == []
     assert "Traceback" not in served.errors
+
+
+def test_a_failed_solve_says_why_in_words_not_python() -> None:
+    """The worker's reasons: a document's own path-named message, else a plain sentence (the
+    exception's place goes to the service's log only)."""
+
+    def reason(*args: object) -> str:
+        out: queues.Queue = queues.Queue()
+        _run(*args[:2], out, *args[2:])  # type: ignore[arg-type]
+        messages = [out.get_nowait() for _ in range(out.qsize())]
+        assert messages[-1][0] == "failed", messages
+        return messages[-1][1]
+
+    bad_previous = {"format": "otgroups.schedule/1", "sections": "x"}
+    said = reason(tiny_term(3), {"time_limit": 1}, bad_previous)
+    assert said.startswith("schedule: ") and "sections" in said
+    said = reason(tiny_term(3), {"time_limit": 1, "no_such_option": 1})
+    assert said == "the solve failed unexpectedly (TypeError); it is logged"

@@ -21,6 +21,7 @@ import queue as queues
 import socket
 import threading
 import time
+import traceback
 import uuid
 from typing import Any
 
@@ -33,7 +34,7 @@ from ledger.schema import ScheduleVersion
 from ledger.solve_jobs import Job, State, TooManySolvesError
 from ledger.state import version_documents
 from ledger.store import Ledger
-from models import Schedule, Term, document, parse_schedule
+from models import ContractError, Schedule, Term, document, parse_schedule
 from optimizer.diagnose import infeasibility
 from optimizer.prepare import prepare
 
@@ -80,8 +81,15 @@ def _run(
             queue.put(("failed", f"the solver broke {len(result.violations)} hard rule(s)"))
             return
         queue.put(("done", document(result.schedule)))
-    except Exception as exc:  # reported to the client as a plain reason
-        queue.put(("failed", f"{type(exc).__name__}: {exc}"))
+    except ContractError as exc:  # the documents: their own path-named message
+        queue.put(("failed", str(exc)))
+    except MemoryError:
+        queue.put(("failed", "the solve ran out of memory; try a shorter time limit"))
+    except Exception as exc:  # a bug: the place goes to the service's log, not to the client
+        where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+        place = f"{where[0].filename}:{where[0].lineno}" if where else "?"
+        log.error("solve process failed: %s at %s", type(exc).__name__, place)
+        queue.put(("failed", f"the solve failed unexpectedly ({type(exc).__name__}); it is logged"))
 
 
 class SolveJobs:
