@@ -23,6 +23,4 @@ def as_requested(term: Term) -> Term:
     people = [
         p.model_copy(update={"requests": []}) if discharged(p) else p for p in term.participants
     ]
-    fresh = term.model_copy(update={"participants": people})
-    fresh._indexes = {}  # a copy must not share the original's id-keyed lookups
-    return fresh
+    return term.model_copy(update={"participants": people})

@@ -64,12 +64,7 @@ def mark_discharged(term: Term, pid: str, from_date: dt.date, reason: str) -> Te
         else p
         for p in term.participants
     ]
-    return _fresh(term.model_copy(update={"participants": people}))
-
-
-def _fresh(term: Term) -> Term:
-    term._indexes = {}  # a copy must not share the original's id-keyed lookups
-    return term
+    return term.model_copy(update={"participants": people})
 
 
 def rules_term(term: Term, schedule: Schedule) -> Term:
@@ -84,7 +79,7 @@ def rules_term(term: Term, schedule: Schedule) -> Term:
         else gt
         for gt in term.group_types
     ]
-    return _fresh(as_requested(term).model_copy(update={"group_types": types}))
+    return as_requested(term).model_copy(update={"group_types": types})
 
 
 def seats(term: Term, section: Section) -> int:

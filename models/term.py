@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -161,6 +162,12 @@ class Term(ContractModel):
     _indexes: dict[tuple[str, int, int], dict[str, ContractModel]] = PrivateAttr(
         default_factory=dict
     )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Term:
+        """A copy with its own id-keyed lookups (pydantic's copy would share them)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied._indexes = {}
+        return copied
 
     def group_type(self, type_id: str) -> GroupType:
         """The group type with this id (KeyError if absent)."""

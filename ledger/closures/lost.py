@@ -11,13 +11,28 @@ from ledger.schema import DatedSession, Makeup, MakeupCancellation
 from models.term import Term
 
 
-def _weight(term: Term, pid: str, type_id: str) -> tuple[str, int]:
+def _lost(
+    term: Term, pid: str, row: DatedSession, cancelled_makeup: int | None = None
+) -> LostSession:
+    """``pid``'s session ``row`` as lost, weighted by their request's priority (optional when
+    they no longer request the type)."""
     person = next((p for p in term.participants if p.id == pid), None)
     request = None
     if person is not None:
-        request = next((r for r in person.requests if r.group_type == type_id), None)
+        request = next((r for r in person.requests if r.group_type == row.group_type), None)
     priority = request.priority if request is not None else "optional"
-    return priority, term.weights.of(priority)
+    return LostSession(
+        pid,
+        row.id,
+        row.section,
+        row.group_type,
+        row.date,
+        row.start,
+        row.end,
+        priority,
+        term.weights.of(priority),
+        cancelled_makeup=cancelled_makeup,
+    )
 
 
 def lost_sessions(
@@ -43,18 +58,7 @@ def lost_sessions(
         if row.kind != "regular":
             continue
         for pid in sorted(members.get(row.section, [])):
-            priority, weight = _weight(term, pid, row.group_type)
-            x = LostSession(
-                pid,
-                row.id,
-                row.section,
-                row.group_type,
-                row.date,
-                row.start,
-                row.end,
-                priority,
-                weight,
-            )
+            x = _lost(term, pid, row)
             made = booked_for.get((pid, row.id))
             if made is not None and made not in {m.id for m in into}:
                 already.append((x, f"already made up elsewhere (makeup {made})"))
@@ -63,19 +67,5 @@ def lost_sessions(
     for m in into:
         missed = s.get(DatedSession, m.missed_session_id)
         assert missed is not None
-        priority, weight = _weight(term, m.participant, m.group_type)
-        out.append(
-            LostSession(
-                m.participant,
-                missed.id,
-                missed.section,
-                missed.group_type,
-                missed.date,
-                missed.start,
-                missed.end,
-                priority,
-                weight,
-                cancelled_makeup=m.id,
-            )
-        )
+        out.append(_lost(term, m.participant, missed, cancelled_makeup=m.id))
     return out, already
