@@ -23,7 +23,8 @@ def unavailability(term: Term, gt: GroupType, p: Participant, runs: dict[str, li
     travel = gt.travel_minutes if gt.offsite else 0
     patterns = candidate_patterns(term.calendar, gt)
     if not patterns:
-        return f"{gt.label} has no meeting time inside opening hours and its windows"
+        hours = "opening hours (travel included)" if travel else "opening hours"
+        return f"{gt.label} has no meeting time inside {hours} and its windows"
     if any(participant_fits(p, pat, travel, runs) for pat in patterns):
         return (
             f"at the times {p.id} can come, {gt.label} has no qualified leader, no "
@@ -65,15 +66,18 @@ def type_blockers(prep: Prepared, data: TypeData) -> list[str]:
             f"{name} meets {gt.meetings_per_week} times a week on different days; the clinic "
             f"is open {len(set(cal.days))} days a week"
         )
+    travel = gt.travel_minutes if gt.offsite else 0
+    day = f"the clinic day ({format_time(cal.open)}-{format_time(cal.close)})"
     if gt.duration_minutes > cal.close - cal.open:
+        out.append(f"a {gt.duration_minutes}-minute meeting is longer than {day}")
+    elif gt.duration_minutes + 2 * travel > cal.close - cal.open:
         out.append(
-            f"a {gt.duration_minutes}-minute meeting is longer than the clinic day "
-            f"({format_time(cal.open)}-{format_time(cal.close)})"
+            f"a {gt.duration_minutes}-minute outing with {travel} minutes travel each way is "
+            f"longer than {day}"
         )
     if not out and not candidate_patterns(cal, gt):
-        out.append(
-            f"{name} has no start time on the slot grid inside opening hours and its windows"
-        )
+        hours = "opening hours (travel included)" if travel else "opening hours"
+        out.append(f"{name} has no start time on the slot grid inside {hours} and its windows")
     need = gt.staff
     qualified = [
         s for s in term.staff if s.role in need.roles and set(need.skills) <= set(s.skills)

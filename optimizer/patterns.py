@@ -38,10 +38,19 @@ class Pattern:
 
 
 def candidate_patterns(calendar: Calendar, group_type: GroupType) -> list[Pattern]:
-    """Every pattern H3 allows: calendar days, slot grid, opening hours, the type's windows."""
+    """Every pattern H3 allows: calendar days, slot grid, opening hours, the type's windows.
+
+    An off-site trip (travel both ways) also stays inside opening hours: the contract bounds
+    the meeting only, but a van leaving a shut clinic is not a schedule to hand a director, and
+    the stricter reading is valid under either.
+    """
     days = [d for d in DAYS if d in set(calendar.days)]
     duration = group_type.duration_minutes
-    starts = range(calendar.open, calendar.close - duration + 1, calendar.slot_minutes)
+    travel = group_type.travel_minutes if group_type.offsite else 0
+    first = calendar.open
+    while first - travel < calendar.open:
+        first += calendar.slot_minutes
+    starts = range(first, calendar.close - duration - travel + 1, calendar.slot_minutes)
     patterns = []
     for day_set in combinations(days, group_type.meetings_per_week):
         for start in starts:

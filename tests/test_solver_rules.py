@@ -122,6 +122,10 @@ def test_h3_two_meetings_need_two_common_days() -> None:
         ({"min_size": 5}, "a section needs at least 5 but holds at most 4"),
         ({"meetings_per_week": 6}, "meets 6 times a week on different days; the clinic is open 5"),
         ({"duration_minutes": 480}, "a 480-minute meeting is longer than the clinic day"),
+        (
+            {"offsite": True, "travel_minutes": 30, "duration_minutes": 390},
+            "a 390-minute outing with 30 minutes travel each way is longer than the clinic day",
+        ),
     ],
 )
 def test_h3_a_type_that_cannot_run_is_waitlisted_not_refused(change: dict, why: str) -> None:
@@ -135,6 +139,25 @@ def test_h3_a_type_that_cannot_run_is_waitlisted_not_refused(change: dict, why: 
     assert s.score == 300 and {t for _, t in placed(s)} == {"b"}
     assert why in reasons(s, "P1", "a")
     assert any(why in w.message for w in term_warnings(prepare(parse_term(doc))))
+
+
+def test_h3_an_off_site_trip_stays_inside_opening_hours() -> None:
+    # Everyone is free from 08:00, the clinic opens at 09:00: an hour's outing with 30 minutes
+    # travel each way leaves at 09:00 at the earliest (meets 09:30-10:30), never at 08:30.
+    early = [window("mon", "08:00", "11:00")]
+    people = [participant(pid, available=early) for pid in ids(2)]
+    doc = tiny_term(
+        participants=people,
+        group_types=[group_type(offsite=True, travel_minutes=30)],
+        vehicles=[van(runs=[], available=early)],
+    )
+    doc["staff"][0]["available"] = early
+    s = solved(doc)
+    assert s.score == 200 and [m.start for m in s.sections[0].meetings] == [9 * 60 + 30]
+    for who in (*doc["participants"], doc["staff"][0], doc["vehicles"][0]):
+        who["available"] = [window("mon", "08:00", "10:30")]
+    s = solved(doc)
+    assert s.score == 0 and "travel" in reasons(s, "P1")
 
 
 def test_h3_closures_outside_the_term_and_an_opening_off_the_clock_grid_are_warnings() -> None:

@@ -131,7 +131,8 @@ def _time(idx: ScheduleIndex, section: Section, gt: GroupType) -> Iterator[Viola
             )
     for m in section.meetings:
         span = meeting_span(m)
-        # Opening hours bound the meeting only; travel may lie outside them.
+        # H3 bounds the meeting only (the contract times meetings without travel); the solver
+        # keeps an off-site trip inside opening hours too (optimizer.patterns).
         if m.start < cal.open or m.end > cal.close:
             yield Violation(
                 "H3",
