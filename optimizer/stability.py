@@ -45,49 +45,55 @@ class Identity:
 
 
 def build_identity(prep: Prepared, previous: Schedule | None) -> Identity:
-    """Tie previous section ids to slots and name the rest ``<type>-<n>``."""
+    """Tie previous section ids to slots and name the rest ``<type>-<n>``.
+
+    A section id belongs to its group type: ``current`` may name sections ``"1"``, ``"2"`` in
+    every type. Schedule ids are unique, so an id a type meets after another type took it still
+    ties that type's enrollment to a slot, but the slot gets a fresh name.
+    """
     ident = Identity()
-    taken: dict[str, set[str]] = {t: set() for t in prep.types}
-    by_id: dict[str, Slot | None] = {}
+    names_used: set[str] = set()
+    by_id: dict[tuple[str, str], Slot | None] = {}
     if previous is not None:
         for type_id, data in prep.types.items():
             sections = [s for s in previous.sections if s.group_type == type_id]
             sections.sort(key=lambda s: _order_key(prep, type_id, s))
             for i, section in enumerate(sections):
                 if i >= data.slots:
-                    by_id[section.id] = None
+                    by_id[type_id, section.id] = None
                     continue
                 slot = (type_id, i)
                 ident.names[slot] = section.id
                 ident.previous[slot] = _previous_section(prep, type_id, section)
-                by_id[section.id] = slot
-                taken[type_id].add(section.id)
+                by_id[type_id, section.id] = slot
+                names_used.add(section.id)
         for ride in previous.transport:
             for pid in ride.participants:
                 ident.rides[pid, ride.day] = (ride.vehicle, ride.arrive, ride.depart)
 
     enrolled = _current_enrollment(prep, previous)
+    seen = names_used | set(enrolled.values())
     for type_id, data in prep.types.items():
-        ids = [sid for (_, t), sid in enrolled.items() if t == type_id and sid not in by_id]
+        ids = [sid for (_, t), sid in enrolled.items() if t == type_id and (t, sid) not in by_id]
         counts = {sid: ids.count(sid) for sid in ids}
         free = [(type_id, i) for i in range(data.slots) if (type_id, i) not in ident.names]
         for sid in sorted(counts, key=lambda s: (-counts[s], s)):
             target = free.pop(0) if free else None
-            by_id[sid] = target
-            if target is not None:
+            by_id[type_id, sid] = target
+            if target is not None and sid not in names_used:
                 ident.names[target] = sid
-                taken[type_id].add(sid)
+                names_used.add(sid)
         for (pid, t), sid in enrolled.items():
             if t == type_id and (pid, type_id) in prep.weight:
-                ident.current[pid, type_id] = by_id.get(sid)
+                ident.current[pid, type_id] = by_id.get((type_id, sid))
         n = 1
         for i in range(data.slots):
             if (type_id, i) in ident.names:
                 continue
-            while f"{type_id}-{n}" in taken[type_id] or f"{type_id}-{n}" in by_id:
+            while f"{type_id}-{n}" in names_used or f"{type_id}-{n}" in seen:
                 n += 1
             ident.names[type_id, i] = f"{type_id}-{n}"
-            taken[type_id].add(f"{type_id}-{n}")
+            names_used.add(f"{type_id}-{n}")
     return ident
 
 

@@ -107,3 +107,37 @@ def test_current_enrollment_is_kept_without_previous_schedule() -> None:
     assert {(s.id, tuple(s.participants)) for s in again.sections} == {
         (s.id, tuple(s.participants)) for s in first.sections
     }
+
+
+def test_current_section_ids_that_repeat_across_types(monkeypatch) -> None:
+    # Clinics often number sections per group ("1", "2" in every type): each id belongs to its
+    # type, nobody is tied to another type's section, and the schedule's ids stay unique.
+    import importlib
+
+    from optimizer.prepare import prepare
+    from optimizer.stability import build_identity
+
+    doc = small_term_doc()
+    first = solve(parse_term(doc), OPTIONS).schedule
+    numbers: dict[str, int] = {}
+    per_type: dict[str, str] = {}
+    for s in first.sections:
+        numbers[s.group_type] = numbers.get(s.group_type, 0) + 1
+        per_type[s.id] = str(numbers[s.group_type])
+    assert len(set(per_type.values())) < len(per_type)  # some id is used by two types
+    for p in doc["participants"]:
+        p["current"] = {
+            s.group_type: per_type[s.id] for s in first.sections if p["id"] in s.participants
+        }
+    term = parse_term(doc)
+    ident = build_identity(prepare(term), None)
+    assert all(slot is None or slot[0] == t for (_, t), slot in ident.current.items())
+    assert len(set(ident.names.values())) == len(ident.names)
+
+    solve_module = importlib.import_module("optimizer.solve")
+    monkeypatch.setattr(solve_module, "WHOLE_MODEL_LIMIT", 0)  # large-neighbourhood search
+    again = solve(term, SolveOptions(time_limit=5, workers=2, seed=1)).schedule
+    assert validate_schedule(term, again) == []
+    assert len({s.id for s in again.sections}) == len(again.sections)
+    rosters = {(s.group_type, tuple(sorted(s.participants))) for s in again.sections}
+    assert rosters == {(s.group_type, tuple(sorted(s.participants))) for s in first.sections}
