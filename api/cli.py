@@ -33,6 +33,7 @@ from api.term_cli import term_app
 from api.token_cli import token_app
 from ledger.store import LedgerUrlError, NoLedgerError
 from models import ContractError, Term, load_schedule, load_term, write_json
+from models.schedule_checks import carry_over
 from models.validation import validate_schedule
 from optimizer import SolveOptions, solve
 from optimizer.diagnose import term_warnings
@@ -216,7 +217,11 @@ def _solve_and_check(
     """Warn about the term, solve it and insist the schedule is valid. ``started`` (monotonic
     clock): when the command began, so that reading and checking count against the time limit
     and the command as a whole keeps to it."""
-    previous = load_schedule(previous_path, term) if previous_path else None
+    previous = None
+    if previous_path is not None:
+        previous, note = carry_over(load_schedule(previous_path), term, str(previous_path))
+        if note:
+            err.print(styled("warning", f" {note}", "yellow"), highlight=False)
     prep = prepare(term)
     warnings = term_warnings(prep)
     crowded = [w for w in warnings if w.own_time]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from models.errors import Problem
+from models.errors import ContractError, Problem
 from models.schedule import Schedule
 from models.term import Term
 
@@ -70,3 +70,77 @@ def _waitlist(schedule: Schedule, term: Term) -> Iterator[Problem]:
     for i, entry in enumerate(schedule.waitlist):
         yield from _unknown(f"waitlist[{i}].participant", "participant", entry.participant, people)
         yield from _unknown(f"waitlist[{i}].group_type", "group type", entry.group_type, types)
+
+
+SHOWN = 5
+"""Ids named per kind in a carry-over note; the rest are counted."""
+
+
+def carry_over(previous: Schedule, term: Term, source: str) -> tuple[Schedule, str | None]:
+    """The part of today's schedule that a re-solve of ``term`` can keep, and a note naming
+    what it cannot (ids the term no longer has: people who left, a room given up, a type
+    dropped), or None when everything carries over.
+
+    Sections of unknown types go, unknown rooms and vehicles become none, unknown staff and
+    participants leave the rosters and rides; the solver treats what is left as any previous
+    schedule (a section without its room keeps its people and time where it can). A duplicate
+    id is still a :class:`ContractError` for ``source``: that file is not a schedule.
+    """
+    known = {
+        "group type": {gt.id for gt in term.group_types},
+        "room": {r.id for r in term.rooms},
+        "vehicle": {v.id for v in term.vehicles},
+        "staff member": {s.id for s in term.staff},
+        "participant": {p.id for p in term.participants},
+    }
+    missing: dict[str, set[str]] = {kind: set() for kind in known}
+
+    def keep(kind: str, value: str | None) -> bool:
+        if value is None or value in known[kind]:
+            return True
+        missing[kind].add(value)
+        return False
+
+    sections = []
+    for s in previous.sections:
+        if not keep("group type", s.group_type):
+            missing["participant"].update(
+                p for p in s.participants if p not in known["participant"]
+            )
+            continue
+        sections.append(
+            s.model_copy(
+                update={
+                    "room": s.room if keep("room", s.room) else None,
+                    "vehicle": s.vehicle if keep("vehicle", s.vehicle) else None,
+                    "staff": [x for x in s.staff if keep("staff member", x)],
+                    "participants": [p for p in s.participants if keep("participant", p)],
+                }
+            )
+        )
+    rides = [
+        r.model_copy(update={"participants": [p for p in r.participants if keep("participant", p)]})
+        for r in previous.transport
+        if keep("vehicle", r.vehicle)
+    ]
+    waitlist = [
+        w
+        for w in previous.waitlist
+        if w.participant in known["participant"] and w.group_type in known["group type"]
+    ]
+    kept = previous.model_copy(
+        update={"sections": sections, "transport": rides, "waitlist": waitlist}
+    )
+    problems = schedule_problems(kept, term)
+    if problems:
+        raise ContractError(source, problems)
+    gone = [_named(kind, sorted(ids)) for kind, ids in missing.items() if ids]
+    if not gone:
+        return kept, None
+    note = f"{source} names what the term no longer has ({'; '.join(gone)})"
+    return kept, f"{note}: their places are not kept"
+
+
+def _named(kind: str, ids: list[str]) -> str:
+    shown = ", ".join(ids[:SHOWN]) + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else "")
+    return f"{len(ids)} {kind}{'' if len(ids) == 1 else 's'} ({shown})"

@@ -255,3 +255,48 @@ def test_convert_writes_terms_that_meet_the_json_schema(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "back.json").read_text())
     jsonschema.validate(doc, schema)
     assert all("current" not in p for p in doc["participants"])
+
+
+def test_a_previous_schedule_naming_what_the_term_no_longer_has_is_kept_in_part(
+    small_schedule: Path, tmp_path: Path
+) -> None:
+    # Mid-term, a participant left, a leader resigned and a group stopped: today's schedule
+    # still names them. The re-solve keeps everyone else where they are and says what it drops.
+    before = json.loads(small_schedule.read_text())
+    term = json.loads(Path(SMALL).read_text())
+    first = before["sections"][0]
+    leader, stopped, leaver = first["staff"][0], before["sections"][-1], first["participants"][0]
+    term["staff"] = [s for s in term["staff"] if s["id"] != leader]
+    term["group_types"] = [g for g in term["group_types"] if g["id"] != stopped["group_type"]]
+    term["participants"] = [p for p in term["participants"] if p["id"] != leaver]
+    for p in term["participants"]:
+        p["keep_apart"] = [q for q in p["keep_apart"] if q != leaver]
+        p["requests"] = [r for r in p["requests"] if r["group_type"] != stopped["group_type"]]
+        p.pop("current", None)
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(term))
+    out = tmp_path / "after.json"
+    result = run("solve", str(changed), "--previous", str(small_schedule), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "names what the term no longer has" in said and "their places are not kept" in said
+    assert f"1 group type ({stopped['group_type']})" in said and leader in said and leaver in said
+    assert run("validate", str(changed), str(out)).exit_code == 0
+    after = json.loads(out.read_text())
+    kept = {s["id"]: set(s["participants"]) for s in after["sections"]}
+    stays = [s for s in before["sections"] if s is not stopped and leader not in s["staff"]]
+    stayed = [set(s["participants"]) - {leaver} <= kept.get(s["id"], set()) for s in stays]
+    assert stays and all(stayed), (stays, kept)
+
+
+def test_a_previous_schedule_with_a_duplicate_section_id_is_refused(
+    small_schedule: Path, tmp_path: Path
+) -> None:
+    doc = json.loads(small_schedule.read_text())
+    doc["sections"][1]["id"] = doc["sections"][0]["id"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(doc))
+    out = tmp_path / "after.json"
+    result = run("solve", SMALL, "--previous", str(broken), "--out", str(out))
+    assert result.exit_code == 2 and "sections[1].id: duplicate section id" in result.output
+    assert not out.exists()

@@ -226,3 +226,39 @@ def test_a_misspelt_field_is_named_and_an_extension_is_not() -> None:
         "it is not used",
     ]
     assert list(misspelt_fields(parse_term(tiny_term(3)))) == []
+
+
+def test_carry_over_keeps_what_the_term_has_and_names_the_rest() -> None:
+    from models.schedule_checks import carry_over
+
+    term = parse_term(tiny_term(3))
+    doc = {
+        "format": "otgroups.schedule/1",
+        "status": "FEASIBLE",
+        "score": 300,
+        "bound": None,
+        "solve_seconds": 1.0,
+        "sections": [
+            {
+                "id": "grp-1",
+                "group_type": "grp",
+                "meetings": [{"day": "mon", "start": "09:00", "end": "10:00"}],
+                "room": "r1",
+                "vehicle": None,
+                "staff": ["ot1"],
+                "participants": ["P1", "P2", "P3"],
+            }
+        ],
+        "transport": [],
+        "waitlist": [],
+    }
+    same, note = carry_over(parse_schedule(doc), term, "today.json")
+    assert note is None and same.sections == parse_schedule(doc).sections
+    doc["sections"][0].update(room="gone-room", staff=["ot1", "ot9"], participants=["P1", "P7"])
+    kept, note = carry_over(parse_schedule(doc), term, "today.json")
+    assert kept.sections[0].room is None and kept.sections[0].staff == ["ot1"]
+    assert kept.sections[0].participants == ["P1"]
+    assert note == (
+        "today.json names what the term no longer has (1 room (gone-room); 1 staff member (ot9); "
+        "1 participant (P7)): their places are not kept"
+    )

@@ -388,9 +388,15 @@ def test_a_re_solve_can_keep_people_in_their_sections(served):
             files={"term_file": (name, json.dumps(doc), "application/json")},
         )
     assert "keep people in their sections of v1" in client.get("/director").text
-    refused = client.post("/director/solves", data={"csrf": csrf, "term_id": 2, "keep": "true"})
-    shown = text_of(refused.text)
-    assert "Cannot keep people where they are: schedule v1" in shown and "P0001" in shown
+    # P0001 left: the others are kept, and the director is told what v1 names that is gone.
+    without = client.post(
+        "/director/solves", data={"csrf": csrf, "term_id": 2, "keep": "true", "time_limit": 3}
+    )
+    shown = text_of(without.text)
+    assert "Solving; schedule v1 names what the term no longer has (1 participant (P0001))" in shown
+    job = app.state.jobs.find(str(without.url).rsplit("/", 1)[-1])
+    assert job is not None and "P0001" in job.options["previous_not_in_term"]
+    assert _wait_done(client, str(without.url))["state"] == "done"
     started = client.post(
         "/director/solves",
         data={"csrf": csrf, "term_id": 1, "keep": "true", "time_limit": 3},
@@ -398,4 +404,5 @@ def test_a_re_solve_can_keep_people_in_their_sections(served):
     )
     job = app.state.jobs.find(started.headers["location"].rsplit("/", 1)[-1])
     assert job is not None and job.options["previous_version"] == 1
+    assert "previous_not_in_term" not in job.options
     assert _wait_done(client, started.headers["location"])["state"] == "done"

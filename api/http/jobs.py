@@ -23,7 +23,7 @@ import threading
 import time
 import traceback
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,7 +34,8 @@ from ledger.schema import ScheduleVersion
 from ledger.solve_jobs import Job, State, TooManySolvesError
 from ledger.state import version_documents
 from ledger.store import Ledger
-from models import ContractError, Schedule, Term, document, parse_schedule
+from models import ContractError, Schedule, Term, document
+from models.schedule_checks import carry_over
 from optimizer.diagnose import infeasibility
 from optimizer.prepare import prepare
 
@@ -44,6 +45,15 @@ log = logging.getLogger(__name__)
 
 BEAT = 1.0
 """Seconds between a running job's heartbeats (and its looks for a request to stop)."""
+
+
+class Kept(NamedTuple):
+    """A published version a solve keeps people of: its number, the part of its schedule the
+    term still has, and what it names that the term no longer has (None: nothing)."""
+
+    number: int
+    schedule: Schedule
+    note: str | None
 
 
 class InfeasibleTermError(ValueError):
@@ -56,6 +66,8 @@ class InfeasibleTermError(ValueError):
 
 KEEP = "previous_version"
 """The job option naming the published version whose people the solve keeps where they are."""
+NOT_KEPT = "previous_not_in_term"
+"""The job option saying what of that version the term no longer has (absent: nothing)."""
 
 
 def _run(
@@ -75,7 +87,7 @@ def _run(
         def progress(phase: str, score: int | None, bound: int | None, elapsed: float) -> None:
             queue.put(("progress", phase, score, bound, elapsed))
 
-        settings = {k: v for k, v in options.items() if k != KEEP}
+        settings = {k: v for k, v in options.items() if k not in (KEEP, NOT_KEPT)}
         result = solve(term, SolveOptions(**settings), previous=previous, progress=progress)
         if result.violations:
             queue.put(("failed", f"the solver broke {len(result.violations)} hard rule(s)"))
@@ -223,17 +235,19 @@ class SolveJobs:
             self._end(job_id, "cancelled", reason="the service stopped")
 
 
-def version_to_keep(ledger: Ledger, term: Term, number: int | None) -> tuple[int, Schedule]:
-    """Published version ``number`` (the latest when None) and its schedule checked against
-    ``term``: a :class:`~models.errors.ContractError` names what the term no longer has (a
-    participant, a room), :class:`~ledger.state.NothingPublishedError` or
-    :class:`~ledger.state.UnknownVersionError` when there is no such version."""
+def version_to_keep(ledger: Ledger, term: Term, number: int | None) -> Kept:
+    """Published version ``number`` (the latest when None) and the part of its schedule that
+    ``term`` still has (:func:`~models.schedule_checks.carry_over`: people who left, a room
+    given up are dropped and named in the note);
+    :class:`~ledger.state.NothingPublishedError` or :class:`~ledger.state.UnknownVersionError`
+    when there is no such version."""
     with ledger.read() as s:
         if number is None:  # the latest, named once so the schedule read is that version's
             number = s.scalar(select(func.max(ScheduleVersion.number)))
         _, schedule = version_documents(s, number)
     assert number is not None  # version_documents raised when nothing is published
-    return number, parse_schedule(document(schedule), term, f"schedule v{number}")
+    kept, note = carry_over(schedule, term, f"schedule v{number}")
+    return Kept(number, kept, note)
 
 
 def start_solve(
@@ -244,10 +258,10 @@ def start_solve(
     term_doc: dict[str, Any],
     time_limit: float | None,
     seed: int = 0,
-    keep: tuple[int, Schedule] | None = None,
+    keep: Kept | None = None,
 ) -> Job:
     """Start a solve of an uploaded term (``term`` and its document ``term_doc``); ``keep``:
-    a published version and its schedule (checked against ``term``), whose people the solve
+    a published version and the part of its schedule ``term`` still has, whose people the solve
     keeps in their sections where the score allows (as ``otgroups solve --previous``).
 
     A term no request of which can be placed is refused with :class:`InfeasibleTermError`
@@ -263,5 +277,7 @@ def start_solve(
     options: dict[str, Any] = {"time_limit": limit, "workers": settings.solve_workers, "seed": seed}
     if keep is None:
         return jobs.start(term_id, term_doc, options)
-    number, schedule = keep
-    return jobs.start(term_id, term_doc, {**options, KEEP: number}, document(schedule))
+    options[KEEP] = keep.number
+    if keep.note:
+        options[NOT_KEPT] = keep.note
+    return jobs.start(term_id, term_doc, options, document(keep.schedule))

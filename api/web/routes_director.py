@@ -117,7 +117,10 @@ def start_solve(
         return done(request, "/director", message, "error")
     except TooManySolvesError as exc:
         return done(request, "/director", str(exc), "error")
-    return RedirectResponse(f"/director/solves/{job.id}", status_code=303)
+    page_url = f"/director/solves/{job.id}"
+    if kept is not None and kept.note:
+        return done(request, page_url, f"Solving; {kept.note}.", "warning")
+    return RedirectResponse(page_url, status_code=303)
 
 
 @router.get("/director/solves/{job_id}")

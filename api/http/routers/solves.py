@@ -49,7 +49,9 @@ def start(
 ) -> JobDoc:
     """Start a solve of an uploaded term; poll ``GET /v1/solves/{job}``. With
     ``previous_version``, people of that published version stay in their sections where the
-    score allows (a mid-term re-solve; a schedule that does not fit the term is a 422)."""
+    score allows (a mid-term re-solve). What that version names and the term no longer has (a
+    participant who left, a room given up) is not kept; the job's options say what
+    (``previous_not_in_term``)."""
     body = body or SolveRequest()
     term, doc = uploaded_or_404(ledger, term_id)
     touch(request, [p.id for p in term.participants])
