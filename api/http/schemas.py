@@ -71,7 +71,8 @@ class SolveRequest(Body):
     previous_version: LedgerId | None = Field(
         default=None,
         description="A published version whose people stay in their sections where the score "
-        "allows (a mid-term re-solve; its schedule must fit the term)",
+        "allows (a mid-term re-solve); what it names that the term no longer has is not kept "
+        "and the job's options say what (previous_not_in_term)",
     )
 
 
