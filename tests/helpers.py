@@ -113,3 +113,27 @@ def van(vehicle_id: str = "v1", seats: int = 6, wheelchair_seats: int = 1, **ove
 def small_term_doc() -> dict[str, Any]:
     """The contract's worked example."""
     return json.loads((DATA / "small-term.json").read_text())
+
+
+def tiny_schedule(start: str = "09:00", end: str = "10:00") -> dict[str, Any]:
+    """A schedule document for :func:`tiny_term` (3 participants): one Monday section."""
+    return {
+        "format": "otgroups.schedule/1",
+        "status": "FEASIBLE",
+        "score": 300,
+        "bound": None,
+        "solve_seconds": 1.0,
+        "sections": [
+            {
+                "id": "grp-1",
+                "group_type": "grp",
+                "meetings": [{"day": "mon", "start": start, "end": end}],
+                "room": "r1",
+                "vehicle": None,
+                "staff": ["ot1"],
+                "participants": ["P1", "P2", "P3"],
+            }
+        ],
+        "transport": [],
+        "waitlist": [],
+    }

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import tiny_term
+from helpers import tiny_schedule, tiny_term
 from icalendar import Calendar
 from ledger_helpers import session_id
 from logistics_helpers import (
@@ -201,27 +201,7 @@ def test_times_follow_the_clinic_zone_across_daylight_saving(tmp_path: Path) -> 
     doc = tiny_term(3)
     doc["term"] = {"name": "Autumn", "start": "2027-11-01", "end": "2027-11-12", "closures": []}
     term = parse_term(doc)
-    schedule = parse_schedule(
-        {
-            "format": "otgroups.schedule/1",
-            "status": "FEASIBLE",
-            "score": 300,
-            "sections": [
-                {
-                    "id": "grp-1",
-                    "group_type": "grp",
-                    "meetings": [{"day": "mon", "start": "10:00", "end": "11:00"}],
-                    "room": "r1",
-                    "vehicle": None,
-                    "staff": ["ot1"],
-                    "participants": ["P1", "P2", "P3"],
-                }
-            ],
-            "transport": [],
-            "waitlist": [],
-        },
-        term,
-    )
+    schedule = parse_schedule(tiny_schedule("10:00", "11:00"), term)
     ledger = open_ledger(f"sqlite:///{tmp_path / 'tiny.sqlite'}")
     try:
         publish(ledger, term, schedule)

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import small_term_doc, tiny_term
+from helpers import small_term_doc, tiny_schedule, tiny_term
 
 from models import ContractError, document, load_term, parse_schedule, parse_term, write_json
 from models.files import replace_atomically, write_text_atomically
 from models.schedule import Schedule, Status, relative_gap
+from models.schedule_checks import carry_over
 from models.term_checks import misspelt_fields
 
 
@@ -229,29 +230,8 @@ def test_a_misspelt_field_is_named_and_an_extension_is_not() -> None:
 
 
 def test_carry_over_keeps_what_the_term_has_and_names_the_rest() -> None:
-    from models.schedule_checks import carry_over
-
     term = parse_term(tiny_term(3))
-    doc = {
-        "format": "otgroups.schedule/1",
-        "status": "FEASIBLE",
-        "score": 300,
-        "bound": None,
-        "solve_seconds": 1.0,
-        "sections": [
-            {
-                "id": "grp-1",
-                "group_type": "grp",
-                "meetings": [{"day": "mon", "start": "09:00", "end": "10:00"}],
-                "room": "r1",
-                "vehicle": None,
-                "staff": ["ot1"],
-                "participants": ["P1", "P2", "P3"],
-            }
-        ],
-        "transport": [],
-        "waitlist": [],
-    }
+    doc = tiny_schedule()
     same, note = carry_over(parse_schedule(doc), term, "today.json")
     assert note is None and same.sections == parse_schedule(doc).sections
     doc["sections"][0].update(room="gone-room", staff=["ot1", "ot9"], participants=["P1", "P7"])
