@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import DATA, group_type, participant, tiny_term, window
+from helpers import DATA, group_type, participant, tiny_schedule, tiny_term, window
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -258,35 +258,53 @@ def test_convert_writes_terms_that_meet_the_json_schema(tmp_path: Path) -> None:
 
 
 def test_a_previous_schedule_naming_what_the_term_no_longer_has_is_kept_in_part(
-    small_schedule: Path, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
-    # Mid-term, a participant left, a leader resigned and a group stopped: today's schedule
-    # still names them. The re-solve keeps everyone else where they are and says what it drops.
-    before = json.loads(small_schedule.read_text())
-    term = json.loads(Path(SMALL).read_text())
-    first = before["sections"][0]
-    leader, stopped, leaver = first["staff"][0], before["sections"][-1], first["participants"][0]
-    term["staff"] = [s for s in term["staff"] if s["id"] != leader]
-    term["group_types"] = [g for g in term["group_types"] if g["id"] != stopped["group_type"]]
-    term["participants"] = [p for p in term["participants"] if p["id"] != leaver]
-    for p in term["participants"]:
-        p["keep_apart"] = [q for q in p["keep_apart"] if q != leaver]
-        p["requests"] = [r for r in p["requests"] if r["group_type"] != stopped["group_type"]]
-        p.pop("current", None)
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(term))
+    # Mid-term, P5 left, the leader of b resigned and group c stopped; today's schedule still
+    # names them. The re-solve keeps a as it is, b's people with a new leader, and says what
+    # it drops.
+    both = [{"group_type": t, "priority": "required"} for t in "ab"]
+    term = tiny_term(
+        participants=[participant(f"P{i}", requests=both) for i in range(1, 5)],
+        group_types=[group_type("a"), group_type("b")],
+    )
+    term["staff"] += [{**term["staff"][0], "id": "ot3"}]
+    term_file = tmp_path / "term.json"
+    term_file.write_text(json.dumps(term))
+
+    def section(sid: str, day: str, staff: str, people: list[str]) -> dict:
+        meeting = {"day": day, "start": "09:00", "end": "10:00"}
+        return {
+            **tiny_schedule()["sections"][0],
+            "id": sid,
+            "group_type": sid[0],
+            "meetings": [meeting],
+            "staff": [staff],
+            "participants": people,
+        }
+
+    today = tiny_schedule()
+    four = ["P1", "P2", "P3", "P4"]
+    today["sections"] = [
+        section("a-1", "mon", "ot1", four),
+        section("b-1", "tue", "ot2", [*four, "P5"]),
+        section("c-1", "wed", "ot1", ["P1", "P2"]),
+    ]
+    today_file = tmp_path / "today.json"
+    today_file.write_text(json.dumps(today))
     out = tmp_path / "after.json"
-    result = run("solve", str(changed), "--previous", str(small_schedule), "--out", str(out))
+    result = run("solve", str(term_file), "--previous", str(today_file), "--out", str(out))
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert "names what the term no longer has" in said and "their places are not kept" in said
-    assert f"1 group type ({stopped['group_type']})" in said and leader in said and leaver in said
-    assert run("validate", str(changed), str(out)).exit_code == 0
-    after = json.loads(out.read_text())
-    kept = {s["id"]: set(s["participants"]) for s in after["sections"]}
-    stays = [s for s in before["sections"] if s is not stopped and leader not in s["staff"]]
-    stayed = [set(s["participants"]) - {leaver} <= kept.get(s["id"], set()) for s in stays]
-    assert stays and all(stayed), (stays, kept)
+    assert (
+        "today.json names what the term no longer has (1 group type (c); 1 staff member (ot2); "
+        "1 participant (P5)): their places are not kept"
+    ) in said
+    assert run("validate", str(term_file), str(out)).exit_code == 0
+    after = {s["id"]: s for s in json.loads(out.read_text())["sections"]}
+    assert set(after) == {"a-1", "b-1"}
+    assert after["a-1"]["meetings"][0]["day"] == "mon" and after["a-1"]["staff"] == ["ot1"]
+    assert after["a-1"]["participants"] == four and after["b-1"]["participants"] == four
 
 
 def test_a_previous_schedule_with_a_duplicate_section_id_is_refused(
