@@ -189,6 +189,15 @@ def term_cautions(term: Term) -> Iterator[Problem]:
             f"{format_time(cal.open)} is off the {cal.slot_minutes}-minute grid of the clock; "
             f"meetings start on the grid from opening time ({', '.join(first)}, …)",
         )
+    for i, v in enumerate(term.vehicles):
+        listed: dict[tuple[str, int, int], int] = {}
+        for j, run in enumerate(v.runs):
+            k = listed.setdefault((run.day, run.arrive, run.depart), j)
+            if k != j:
+                yield Problem(
+                    f"vehicles[{i}].runs[{j}]",
+                    f"repeats runs[{k}]; it is one run, with {v.seats} seats, not two",
+                )
     for i, p in enumerate(term.participants):
         if p.id in p.keep_apart:
             j = p.keep_apart.index(p.id)

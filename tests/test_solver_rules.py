@@ -483,3 +483,17 @@ def test_h11_wheelchair_seats_on_runs() -> None:
     riders = [participant(pid, transport="van", wheelchair=True) for pid in ids(3)]
     doc = tiny_term(participants=riders, vehicles=[van(seats=6, wheelchair_seats=2)])
     assert solved(doc).score == 200
+
+
+def test_h11_a_run_listed_twice_is_one_run() -> None:
+    # Rides name a run by vehicle, day and times, so the same run listed twice has its seats
+    # once: two seats carry two of the three riders (the loader warns about the repeat).
+    riders = [participant(pid, transport="van") for pid in ids(3)]
+    monday = {"day": "mon", "arrive": "09:00", "depart": "16:00"}
+    doc = tiny_term(participants=riders, vehicles=[van(seats=2, runs=[monday, dict(monday)])])
+    s = solved(doc)
+    assert s.score == 200 and [len(r.participants) for r in s.transport] == [2]
+    said = [w.message for w in term_warnings(prepare(parse_term(doc)))]
+    assert "vehicles[0].runs[1]: repeats runs[0]; it is one run, with 2 seats, not two" in said
+    doc["vehicles"][0]["runs"][1]["depart"] = "15:30"  # now two runs: everyone rides
+    assert solved(doc).score == 300

@@ -281,7 +281,8 @@ class MakeupPlanner:
                 chairs = sum(1 for r in riders if r in self.people and self.people[r].wheelchair)
                 if person.wheelchair and chairs >= vehicle.wheelchair_seats:
                     continue
-                out.append(Run(vehicle.id, run.arrive, run.depart))
+                if Run(vehicle.id, run.arrive, run.depart) not in out:  # a run listed twice
+                    out.append(Run(vehicle.id, run.arrive, run.depart))
         return out
 
     def fit(
