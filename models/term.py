@@ -74,6 +74,14 @@ class Vehicle(ContractModel):
     available: list[Window] = Field(default_factory=list, description="Free for outings")
     runs: list[Run] = Field(default_factory=list, description="Daily rider runs")
 
+    def distinct_runs(self) -> list[tuple[int, Run]]:
+        """``(index, run)`` of each run, a repeat left out: a ride names a run by vehicle, day
+        and times, so the same run listed twice is one run with its seats once."""
+        first: dict[tuple[str, int, int], int] = {}
+        for i, run in enumerate(self.runs):
+            first.setdefault((run.day, run.arrive, run.depart), i)
+        return [(i, self.runs[i]) for i in first.values()]
+
 
 class StaffNeed(ContractModel):
     count: int = Field(ge=1, description="Staff leading each section")

@@ -190,9 +190,9 @@ def term_cautions(term: Term) -> Iterator[Problem]:
             f"meetings start on the grid from opening time ({', '.join(first)}, …)",
         )
     for i, v in enumerate(term.vehicles):
-        listed: dict[tuple[str, int, int], int] = {}
+        kept = {(r.day, r.arrive, r.depart): k for k, r in v.distinct_runs()}
         for j, run in enumerate(v.runs):
-            k = listed.setdefault((run.day, run.arrive, run.depart), j)
+            k = kept[run.day, run.arrive, run.depart]
             if k != j:
                 yield Problem(
                     f"vehicles[{i}].runs[{j}]",

@@ -106,15 +106,10 @@ class Prepared:
 
 
 def daily_runs(term: Term) -> dict[str, list[RunRef]]:
-    """Each vehicle's runs by day. A run listed twice is one run: a schedule's rides name a run
-    by vehicle, day and times, so its seats are counted once (the term loader warns)."""
+    """Each vehicle's runs by day, a run listed twice once (the term loader warns)."""
     runs: dict[str, list[RunRef]] = {}
     for v in term.vehicles:
-        seen: set[tuple[str, int, int]] = set()
-        for i, run in enumerate(v.runs):
-            if (run.day, run.arrive, run.depart) in seen:
-                continue
-            seen.add((run.day, run.arrive, run.depart))
+        for i, run in v.distinct_runs():
             runs.setdefault(run.day, []).append(RunRef(v.id, i, run.day, run.arrive, run.depart))
     return runs
 

@@ -272,7 +272,7 @@ class MakeupPlanner:
             load.setdefault((ride.vehicle, ride.arrive, ride.depart), []).extend(ride.participants)
         out = []
         for vehicle in self.term.vehicles:
-            for run in vehicle.runs:
+            for _, run in vehicle.distinct_runs():
                 if run.day != day or run.arrive > first or run.depart < last:
                     continue
                 riders = set(load.get((vehicle.id, run.arrive, run.depart), []))
@@ -281,8 +281,7 @@ class MakeupPlanner:
                 chairs = sum(1 for r in riders if r in self.people and self.people[r].wheelchair)
                 if person.wheelchair and chairs >= vehicle.wheelchair_seats:
                     continue
-                if Run(vehicle.id, run.arrive, run.depart) not in out:  # a run listed twice
-                    out.append(Run(vehicle.id, run.arrive, run.depart))
+                out.append(Run(vehicle.id, run.arrive, run.depart))
         return out
 
     def fit(
