@@ -14,6 +14,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from audit.findings import NO_PAYER
 from models.common import format_time
 from models.term import PRIORITIES
 
@@ -48,7 +49,19 @@ def _hour_ticks(first: int, last: int) -> tuple[list[int], list[str]]:
 
 
 def _day_order(frame: pd.DataFrame) -> list[str]:
+    """The days a figure draws: every clinic day when ``day`` is the frames' categorical (a day
+    with nothing on it keeps its row), else the days the rows name, in week order."""
+    if isinstance(frame["day"].dtype, pd.CategoricalDtype):
+        return [str(d) for d in frame["day"].cat.categories]
     return list(frame.sort_values("day_index")["day"].drop_duplicates())
+
+
+def _note(fig: go.Figure, text: str) -> go.Figure:
+    """A line of text in the middle of the figure: what an empty figure is empty of."""
+    fig.add_annotation(
+        text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 13}
+    )
+    return fig
 
 
 def _meeting_hover() -> str:
@@ -89,9 +102,10 @@ def _meeting_bars(
 
 
 def timetable(meetings: pd.DataFrame, title: str = "Weekly timetable") -> go.Figure:
-    """Rooms (and vehicles, for outings) × days: one row of the figure per clinic day, each
-    section a block on a time axis labelled with its id and coloured by category; hover shows
-    the group, time, staff and fill. ``meetings``: :func:`analysis.frames.meetings`."""
+    """Rooms (and vehicles, for outings) × days: one row of the figure per clinic day (a day
+    without meetings too), each section a block on a time axis labelled with its id and coloured
+    by category; hover shows the group, time, staff and fill. ``meetings``:
+    :func:`analysis.frames.meetings`."""
     days = _day_order(meetings)
     rooms = sorted(p for p in meetings["place"].unique() if not p.endswith("(outing)"))
     outings = sorted(p for p in meetings["place"].unique() if p.endswith("(outing)"))
@@ -130,7 +144,7 @@ def timetable(meetings: pd.DataFrame, title: str = "Weekly timetable") -> go.Fig
     )
     fig.update_xaxes(title_text="Time of day", row=max(1, len(days)), col=1)
     fig.update_yaxes(
-        title_text="Room",
+        title_text="Room or vehicle" if outings else "Room",
         categoryorder="array",
         categoryarray=places,
         range=[len(places) - 0.5, -0.5],  # every room on every day, the first on top
@@ -140,7 +154,7 @@ def timetable(meetings: pd.DataFrame, title: str = "Weekly timetable") -> go.Fig
     height = 140 + max(1, len(days)) * (len(places) * lane + 70)
     _layout(fig, title, height)
     fig.update_layout(barmode="overlay", bargap=0.15, legend_title_text="Category")
-    return fig
+    return _note(fig, "No section meets") if meetings.empty else fig
 
 
 def participant_week(
@@ -174,14 +188,7 @@ def participant_week(
         range=[len(days) - 0.5, -0.5],
     )
     if rows.empty:
-        fig.add_annotation(
-            text=f"{participant} is in no section",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
+        _note(fig, f"{participant} is in no section")
     _layout(fig, title or f"Week of {participant}", 160 + 50 * max(1, len(days)))
     fig.update_layout(barmode="overlay", legend_title_text="Category")
     return fig
@@ -240,7 +247,7 @@ def staff_load(load: pd.DataFrame, title: str = "Staff load against limits") -> 
     fig.update_yaxes(title_text="Meetings led", rangemode="tozero")
     _layout(fig, title, 460)
     fig.update_layout(barmode="stack")
-    return fig
+    return _note(fig, "No staff in the term") if load.empty else fig
 
 
 def _limit_marks(x: pd.Series, y: pd.Series, name: str, color: str, per: str) -> go.Scatter:
@@ -309,7 +316,7 @@ def room_utilisation(use: pd.DataFrame, title: str = "Room and kitchen utilisati
             "colorbar": {"title": {"text": "% of hour"}},
         }
     )
-    return fig
+    return _note(fig, "No rooms in the term") if use.empty else fig
 
 
 def demand_capacity(demand: pd.DataFrame, title: str = "Demand and capacity") -> go.Figure:
@@ -366,7 +373,7 @@ def demand_capacity(demand: pd.DataFrame, title: str = "Demand and capacity") ->
     fig.update_yaxes(title_text="Requests and seats", rangemode="tozero")
     _layout(fig, title, 520)
     fig.update_layout(barmode="stack")
-    return fig
+    return _note(fig, "No group types in the term") if demand.empty else fig
 
 
 def attendance_rates(
@@ -374,9 +381,11 @@ def attendance_rates(
     makeups: pd.DataFrame | None = None,
     title: str = "Attendance and makeups over the term",
 ) -> go.Figure:
-    """Per week (Monday): shares of marked places attended, absent and excused, and of missed
-    places with a standing makeup booked. ``attendance`` and ``makeups``:
-    :func:`analysis.frames.attendance` and :func:`analysis.frames.makeups`."""
+    """Per week (Monday): shares of marked places attended, absent and excused, and of those
+    missed places (absent or excused) that have a standing makeup booked. Places lost to a
+    closed day are not marked places (:func:`analysis.frames.attendance` leaves closed days
+    out), so their recovery makeups count in neither part of that share. ``attendance`` and
+    ``makeups``: :func:`analysis.frames.attendance` and :func:`analysis.frames.makeups`."""
     marked = attendance[attendance["status"] != "unmarked"].copy()
     marked["week"] = _week(marked["date"])
     marked["outcome"] = marked["status"].map(
@@ -399,24 +408,30 @@ def attendance_rates(
             )
         )
     if makeups is not None:
-        missed = marked[marked["outcome"] != "attended"].groupby("week").size()
-        standing = makeups[~makeups["cancelled"]].copy()
-        standing["week"] = _week(standing["missed_date"])
-        booked = standing.groupby("week").size().reindex(missed.index, fill_value=0)
+        missed = marked[marked["outcome"] != "attended"]
+        standing = makeups[~makeups["cancelled"]]
+        made_up = set(zip(standing["missed_session_id"], standing["participant"], strict=True))
+        covered = [
+            (sid, pid) in made_up
+            for sid, pid in zip(missed["session_id"], missed["participant"], strict=True)
+        ]
+        weekly = missed.assign(covered=covered).groupby("week")["covered"].agg(["sum", "size"])
         fig.add_trace(
             go.Scatter(
-                x=missed.index,
-                y=(booked / missed).where(missed > 0),
+                x=weekly.index,
+                y=weekly["sum"] / weekly["size"],
                 mode="lines+markers",
                 name="Missed places with a makeup booked",
                 line={"color": "#762a83", "dash": "dash"},
-                customdata=booked,
-                hovertemplate="week of %{x|%b %d}: %{y:.1%} (%{customdata})<extra></extra>",
+                customdata=weekly[["sum", "size"]].to_numpy(),
+                hovertemplate="week of %{x|%b %d}: %{y:.1%} "
+                "(%{customdata[0]} of %{customdata[1]})<extra></extra>",
             )
         )
     fig.update_xaxes(title_text="Week starting", dtick=7 * 24 * 3600 * 1000, tickformat="%b %d")
     fig.update_yaxes(title_text="Share", tickformat=".0%", range=[0, 1.02])
-    return _layout(fig, title, 440)
+    _layout(fig, title, 440)
+    return _note(fig, "No attendance marked yet") if marked.empty else fig
 
 
 def _week(dates: pd.Series) -> pd.Series:
@@ -429,7 +444,7 @@ def findings_by_code(
 ) -> go.Figure:
     """Findings per code, stacked by payer, the most frequent code on top; hover splits errors
     and warnings. ``findings``: :func:`analysis.frames.findings`."""
-    frame = findings.assign(payer=findings["payer"].fillna("(no payer)"))
+    frame = findings.assign(payer=findings["payer"].fillna(NO_PAYER))
     order = frame.groupby("code").size().sort_values(ascending=True).index.tolist()
     fig = go.Figure()
     for payer in sorted(frame["payer"].unique()):
@@ -572,4 +587,4 @@ def variants(frame: pd.DataFrame, title: str = "What-if variants") -> go.Figure:
     fig.update_yaxes(title_text="Waitlisted requests", row=1, col=2)
     _layout(fig, title, 460)
     fig.update_layout(barmode="stack")
-    return fig
+    return _note(fig, "No variants") if frame.empty else fig

@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from analysis.deidentify import Deidentifier
 from analysis.progress import ProgressRecorder
-from audit.findings import Finding, to_frame
+from analysis.tables import DATE, TEXT, Dtype, cast, day_dtype, typed
+from audit.findings import COLUMNS as FINDING_FIELDS
+from audit.findings import NO_PAYER, Finding, to_frame
 from ledger.attendance import current_marks
 from ledger.schema import (
     Closure,
@@ -36,71 +38,141 @@ from models.term import PRIORITIES, Term
 
 Salt = str | bytes | None
 
-SECTION_COLUMNS = [
-    "section",
-    "group_type",
-    "name",
-    "category",
-    "meetings",
-    "days",
-    "start",
-    "end",
-    "room",
-    "vehicle",
-    "staff",
-    "members",
-    "max_size",
-    "fill",
-]
-MEETING_COLUMNS = [
-    "section",
-    "group_type",
-    "name",
-    "category",
-    "day",
-    "day_index",
-    "start",
-    "end",
-    "start_minutes",
-    "end_minutes",
-    "room",
-    "room_name",
-    "vehicle",
-    "place",
-    "staff",
-    "members",
-    "max_size",
-    "fill",
-]
-ATTENDANCE_COLUMNS = [
-    "date",
-    "session_id",
-    "section",
-    "group_type",
-    "kind",
-    "start",
-    "end",
-    "participant",
-    "status",
-    "minutes",
-    "makeup",
-]
-MAKEUP_COLUMNS = [
-    "makeup_id",
-    "participant",
-    "group_type",
-    "missed_session_id",
-    "missed_date",
-    "missed_section",
-    "session_id",
-    "date",
-    "section",
-    "kind",
-    "days_later",
-    "ride_vehicle",
-    "booked_by",
-    "cancelled",
-]
+_WHERE: dict[str, Dtype] = {"room": TEXT, "vehicle": TEXT}
+SECTION_COLUMNS: dict[str, Dtype] = {
+    "section": TEXT,
+    "group_type": TEXT,
+    "name": TEXT,
+    "category": TEXT,
+    "meetings": TEXT,
+    "days": TEXT,
+    "start": TEXT,
+    "end": TEXT,
+    **_WHERE,
+    "staff": TEXT,
+    "members": "int64",
+    "max_size": "int64",
+    "fill": "float64",
+}
+MEETING_COLUMNS: dict[str, Dtype] = {
+    "section": TEXT,
+    "group_type": TEXT,
+    "name": TEXT,
+    "category": TEXT,
+    "day": "category",
+    "day_index": "int64",
+    "start": TEXT,
+    "end": TEXT,
+    "start_minutes": "int64",
+    "end_minutes": "int64",
+    "room": TEXT,
+    "room_name": TEXT,
+    "vehicle": TEXT,
+    "place": TEXT,
+    "staff": TEXT,
+    "members": "int64",
+    "max_size": "int64",
+    "fill": "float64",
+}
+ROSTER_COLUMNS: dict[str, Dtype] = {"section": TEXT, "group_type": TEXT, "participant": TEXT}
+WAITLIST_COLUMNS: dict[str, Dtype] = {
+    "participant": TEXT,
+    "group_type": TEXT,
+    "name": TEXT,
+    "priority": pd.CategoricalDtype(list(PRIORITIES), ordered=True),
+    "reasons": TEXT,
+    "reason_count": "int64",
+}
+ATTENDANCE_COLUMNS: dict[str, Dtype] = {
+    "date": DATE,
+    "session_id": "int64",
+    "section": TEXT,
+    "group_type": TEXT,
+    "kind": TEXT,
+    "start": TEXT,
+    "end": TEXT,
+    "participant": TEXT,
+    "status": TEXT,
+    "minutes": "Int64",
+    "makeup": "bool",
+}
+MAKEUP_COLUMNS: dict[str, Dtype] = {
+    "makeup_id": "int64",
+    "participant": TEXT,
+    "group_type": TEXT,
+    "missed_session_id": "int64",
+    "missed_date": DATE,
+    "missed_section": TEXT,
+    "session_id": "int64",
+    "date": DATE,
+    "section": TEXT,
+    "kind": TEXT,
+    "days_later": "int64",
+    "ride_vehicle": TEXT,
+    "booked_by": TEXT,
+    "cancelled": "bool",
+}
+FINDING_COLUMNS: dict[str, Dtype] = {c: DATE if c == "date" else TEXT for c in FINDING_FIELDS}
+FIX_FIRST_COLUMNS: dict[str, Dtype] = {
+    "rank": "int64",
+    "code": TEXT,
+    "errors": "int64",
+    "warnings": "int64",
+    "weight": "int64",
+    "payers": TEXT,
+    "participants": "int64",
+    "example": TEXT,
+}
+DEMAND_COLUMNS: dict[str, Dtype] = {
+    "group_type": TEXT,
+    "name": TEXT,
+    "category": TEXT,
+    "requested": "int64",
+    **{f"requested_{prio}": "int64" for prio in PRIORITIES},
+    "placed": "int64",
+    **{f"waitlisted_{prio}": "int64" for prio in PRIORITIES},
+    "waitlisted": "int64",
+    "sections": "int64",
+    "max_sections": "int64",
+    "seats": "int64",
+    "max_seats": "int64",
+    "fill": "float64",
+}
+STAFF_LOAD_COLUMNS: dict[str, Dtype] = {
+    "staff": TEXT,
+    "role": TEXT,
+    "day": "category",
+    "day_index": "int64",
+    "sessions": "int64",
+    "max_per_day": "int64",
+    "week_sessions": "int64",
+    "max_per_week": "int64",
+}
+ROOM_USE_COLUMNS: dict[str, Dtype] = {
+    "room": TEXT,
+    "room_name": TEXT,
+    "kitchen": "bool",
+    "day": "category",
+    "day_index": "int64",
+    "hour": TEXT,
+    "minutes_used": "int64",
+    "minutes_blocked": "int64",
+    "share": "float64",
+}
+VARIANT_COLUMNS: dict[str, Dtype] = {
+    "variant": TEXT,
+    "status": TEXT,
+    "score": "int64",
+    "bound": "Int64",
+    "gap": "float64",
+    "sections": "int64",
+    "placed": "int64",
+    "waitlisted": "int64",
+    **{f"waitlisted_{prio}": "int64" for prio in PRIORITIES},
+    "solve_seconds": "float64",
+}
+"""Each frame's columns and their dtypes, the same when a frame is empty (``day`` columns are
+ordered categoricals of the term's clinic days, set per term)."""
 ATTENDED = ("present", "late", "left-early")
 """Marks that count as attending (some minutes were attended)."""
 UNMARKED = "unmarked"
@@ -118,6 +190,21 @@ def _deidentified(
     if not deidentify:
         return frame
     return Deidentifier(salt, known).frame(frame, id_columns)
+
+
+def _table(
+    rows: Iterable[Mapping[str, object]],
+    columns: Mapping[str, Dtype],
+    term: Term | None = None,
+) -> pd.DataFrame:
+    """``rows`` typed as ``columns`` declare; a ``day`` column becomes an ordered categorical of
+    the term's clinic days (and any other day a row names, in week order)."""
+    rows = list(rows)
+    if "day" in columns and term is not None:
+        named = {row["day"] for row in rows}
+        days = [DAY_NAMES[d] for d in DAYS if d in term.calendar.days or DAY_NAMES[d] in named]
+        columns = {**columns, "day": day_dtype(days)}
+    return typed(rows, columns)
 
 
 def _ids(term: Term | None) -> list[str]:
@@ -174,8 +261,7 @@ def sections(
                 "fill": len(s.participants) / gt.max_size,
             }
         )
-    frame = pd.DataFrame(rows, columns=SECTION_COLUMNS)
-    return _deidentified(frame, deidentify, salt, _ids(term))
+    return _deidentified(_table(rows, SECTION_COLUMNS), deidentify, salt, _ids(term))
 
 
 def meetings(
@@ -214,8 +300,9 @@ def meetings(
                     "fill": len(s.participants) / gt.max_size,
                 }
             )
-    frame = pd.DataFrame(rows, columns=MEETING_COLUMNS)
-    frame = frame.sort_values(["day_index", "start_minutes", "section"], ignore_index=True)
+    frame = _table(rows, MEETING_COLUMNS, term).sort_values(
+        ["day_index", "start_minutes", "section"], ignore_index=True
+    )
     return _deidentified(frame, deidentify, salt, _ids(term))
 
 
@@ -228,8 +315,7 @@ def rosters(
         for s in schedule.sections
         for pid in s.participants
     ]
-    frame = pd.DataFrame(rows, columns=["section", "group_type", "participant"])
-    return _deidentified(frame, deidentify, salt, _ids(term))
+    return _deidentified(_table(rows, ROSTER_COLUMNS), deidentify, salt, _ids(term))
 
 
 def waitlist(
@@ -248,11 +334,9 @@ def waitlist(
         }
         for w in schedule.waitlist
     ]
-    frame = pd.DataFrame(
-        rows, columns=["participant", "group_type", "name", "priority", "reasons", "reason_count"]
+    frame = _table(rows, WAITLIST_COLUMNS).sort_values(
+        ["priority", "group_type", "participant"], ignore_index=True
     )
-    frame["priority"] = pd.Categorical(frame["priority"], categories=list(PRIORITIES), ordered=True)
-    frame = frame.sort_values(["priority", "group_type", "participant"], ignore_index=True)
     return _deidentified(frame, deidentify, salt, _ids(term))
 
 
@@ -328,11 +412,7 @@ def attendance(
                     "makeup": roster[pid],
                 }
             )
-    frame = pd.DataFrame(rows, columns=ATTENDANCE_COLUMNS)
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["minutes"] = frame["minutes"].astype("Int64")
-    frame["makeup"] = frame["makeup"].astype(bool)
-    return _deidentified(frame, deidentify, salt)
+    return _deidentified(_table(rows, ATTENDANCE_COLUMNS), deidentify, salt)
 
 
 def makeups(ledger: Ledger, deidentify: bool = False, salt: Salt = None) -> pd.DataFrame:
@@ -369,11 +449,7 @@ def makeups(ledger: Ledger, deidentify: bool = False, salt: Salt = None) -> pd.D
                     "cancelled": m.id in cancelled,
                 }
             )
-    frame = pd.DataFrame(rows, columns=MAKEUP_COLUMNS)
-    for column in ("missed_date", "date"):
-        frame[column] = pd.to_datetime(frame[column])
-    frame["cancelled"] = frame["cancelled"].astype(bool)
-    return _deidentified(frame, deidentify, salt)
+    return _deidentified(_table(rows, MAKEUP_COLUMNS), deidentify, salt)
 
 
 def findings(
@@ -385,7 +461,8 @@ def findings(
     """The audit's findings, one row each (:func:`audit.findings.to_frame`); with
     ``deidentify``, ids are replaced in the participant column and inside messages and held
     session ids too (pass ``term`` so every participant id is looked for)."""
-    return _deidentified(to_frame(found), deidentify, salt, _ids(term))
+    frame = cast(to_frame(found), FINDING_COLUMNS)
+    return _deidentified(frame, deidentify, salt, _ids(term))
 
 
 def fix_first(
@@ -396,11 +473,9 @@ def fix_first(
 ) -> pd.DataFrame:
     """What to fix first: one row per finding code with its errors, warnings, the payers and
     participants it touches, ``weight`` (Σ severity weight: errors 3, warnings 1 by default) and
-    an example message, ranked by weight (then errors, then code). ``findings_frame``:
+    an example message. Ranked by errors (claims that will be denied as things stand), however
+    many warnings another code has; then by weight, then code. ``findings_frame``:
     :func:`findings`."""
-    columns = ["code", "errors", "warnings", "weight", "payers", "participants", "example"]
-    if findings_frame.empty:
-        return pd.DataFrame(columns=["rank", *columns])
     findings_frame = _deidentified(findings_frame, deidentify, salt)
     frame = findings_frame.assign(
         weight=findings_frame["severity"].map(lambda sev: weights.get(sev, 1))
@@ -413,15 +488,16 @@ def fix_first(
                 "errors": int((group["severity"] == "error").sum()),
                 "warnings": int((group["severity"] == "warning").sum()),
                 "weight": int(group["weight"].sum()),
-                "payers": ", ".join(sorted({str(p) for p in group["payer"].dropna()})) or "-",
+                "payers": ", ".join(sorted({str(p) for p in group["payer"].dropna()})) or NO_PAYER,
                 "participants": int(group["participant"].nunique()),
                 "example": str(group["message"].iloc[0]),
             }
         )
-    out = pd.DataFrame(rows, columns=columns)
-    out = out.sort_values(["weight", "errors", "code"], ascending=[False, False, True])
-    out.insert(0, "rank", range(1, len(out) + 1))
-    return out.reset_index(drop=True)
+    out = _table(rows, {c: d for c, d in FIX_FIRST_COLUMNS.items() if c != "rank"})
+    out = out.sort_values(["errors", "weight", "code"], ascending=[False, False, True])
+    out = out.reset_index(drop=True)
+    out.insert(0, "rank", pd.Series(range(1, len(out) + 1), dtype="int64"))
+    return out
 
 
 def solver_progress(
@@ -464,7 +540,7 @@ def demand(
         row["max_seats"] = gt.max_sections * gt.max_size
         row["fill"] = placed[gt.id] / seats if seats else float("nan")
         rows.append(row)
-    return _deidentified(pd.DataFrame(rows), deidentify, salt, _ids(term))
+    return _deidentified(_table(rows, DEMAND_COLUMNS), deidentify, salt, _ids(term))
 
 
 def staff_load(
@@ -493,7 +569,7 @@ def staff_load(
                     "max_per_week": member.max_sessions_per_week,
                 }
             )
-    return _deidentified(pd.DataFrame(rows), deidentify, salt, _ids(term))
+    return _deidentified(_table(rows, STAFF_LOAD_COLUMNS, term), deidentify, salt, _ids(term))
 
 
 def room_use(
@@ -540,7 +616,7 @@ def room_use(
                         "share": minutes / length if length > 0 else 0.0,
                     }
                 )
-    return _deidentified(pd.DataFrame(rows), deidentify, salt, _ids(term))
+    return _deidentified(_table(rows, ROOM_USE_COLUMNS, term), deidentify, salt, _ids(term))
 
 
 def variants(
@@ -567,7 +643,4 @@ def variants(
             row[f"waitlisted_{prio}"] = waiting.get(prio, 0)
         row["solve_seconds"] = schedule.solve_seconds
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["bound"] = frame["bound"].astype("Int64")
-    return _deidentified(frame, deidentify, salt)
+    return _deidentified(_table(rows, VARIANT_COLUMNS), deidentify, salt)

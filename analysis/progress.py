@@ -13,11 +13,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.tables import TEXT, Dtype, typed
 from models.schedule import relative_gap
 
 Callback = Callable[[str, int | None, int | None, float], None]
 
-COLUMNS = ["phase", "elapsed", "phase_elapsed", "score", "bound", "gap"]
+COLUMNS: dict[str, Dtype] = {
+    "phase": TEXT,
+    "elapsed": "float64",
+    "phase_elapsed": "float64",
+    "score": "Int64",
+    "bound": "Int64",
+    "gap": "Float64",
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,4 @@ class ProgressRecorder:
                     "gap": gap,
                 }
             )
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        for column in ("score", "bound"):
-            frame[column] = frame[column].astype("Int64")
-        frame["gap"] = frame["gap"].astype("Float64")
-        return frame
+        return typed(rows, COLUMNS)

@@ -78,6 +78,8 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(unique.values(), key=Finding.sort_key)
 
 
+NO_PAYER = "(no payer)"
+"""How tables and figures label findings that concern no payer (a plan of care, a goal)."""
 COLUMNS = [
     "participant",
     "date",
@@ -115,7 +117,7 @@ def summary(findings: list[Finding]) -> dict[str, pd.DataFrame]:
     out = {}
     for key in ("code", "payer", "participant"):
         table = (
-            frame.fillna({key: "(none)"})
+            frame.fillna({key: NO_PAYER if key == "payer" else "(none)"})
             .pivot_table(
                 index=key, columns="severity", values="message", aggfunc="count", fill_value=0
             )

@@ -31,11 +31,13 @@ from analysis.deidentify import (
 from analysis.progress import ProgressRecorder
 from analysis.simulate import Rates, book_makeups, mark_days
 from audit import audit
+from ledger.closures import close_day
 from ledger.publish import publish
 from ledger.store import Ledger, open_ledger
-from models import Records, Schedule, Term, load_records, load_schedule, load_term
+from models import Records, Schedule, Term, load_records, load_schedule, load_term, parse_term
 from models.term import PRIORITIES
 from optimizer import SolveOptions, solve
+from tests.helpers import tiny_term
 
 EXAMPLES = Path(str(files("models") / "examples"))
 AS_OF = dt.date(2027, 10, 24)
@@ -163,7 +165,7 @@ def test_deidentified_frames_name_no_participant(
 def test_sections_frame(term: Term, schedule: Schedule) -> None:
     frame = frames.sections(term, schedule)
     assert len(frame) == len(schedule.sections)
-    assert list(frame.columns) == frames.SECTION_COLUMNS
+    assert list(frame.columns) == list(frames.SECTION_COLUMNS)
     row = frame.set_index("section").loc["social-skills-1"]
     assert row["meetings"] == "Mon/Wed 10:00-11:00"
     assert (row["days"], row["start"], row["end"]) == ("Mon/Wed", "10:00", "11:00")
@@ -226,7 +228,7 @@ def test_demand_staff_and_room_frames(term: Term, schedule: Schedule) -> None:
 
 def test_ledger_frames(running: Ledger) -> None:
     att = frames.attendance(running, through=FIRST_MONDAY + dt.timedelta(days=11))
-    assert list(att.columns) == frames.ATTENDANCE_COLUMNS
+    assert list(att.columns) == list(frames.ATTENDANCE_COLUMNS)
     assert att["date"].max() <= pd.Timestamp(FIRST_MONDAY + dt.timedelta(days=11))
     assert set(att["status"]) <= {"present", "late", "left-early", "absent", "excused"}
     late = att[att["status"] == "late"]
@@ -240,14 +242,21 @@ def test_ledger_frames(running: Ledger) -> None:
     assert set(zip(guests["session_id"], guests["participant"], strict=True)) <= booked
 
 
-def test_fix_first_ranks_by_severity_weight(findings: pd.DataFrame) -> None:
+def test_fix_first_ranks_denials_first_then_by_weight(findings: pd.DataFrame) -> None:
     ranked = frames.fix_first(findings)
     assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
     assert set(ranked["code"]) == set(findings["code"])
     assert (ranked["weight"] == 3 * ranked["errors"] + ranked["warnings"]).all()
-    assert ranked["weight"].is_monotonic_decreasing
-    top = ranked.iloc[0]
-    assert (top["code"], top["warnings"]) == ("PROGRESS_REPORT_DUE", 101)
+    assert ranked["errors"].is_monotonic_decreasing
+    for _, tied in ranked.groupby("errors"):
+        assert tied["weight"].is_monotonic_decreasing
+    # the most findings of any code, nearly all of them warnings of reports due later: ranked
+    # after codes with more claims that will be denied
+    routine = ranked.set_index("code").loc["PROGRESS_REPORT_DUE"]
+    assert (routine["errors"], routine["warnings"]) == (1, 101)
+    assert routine["weight"] == ranked["weight"].max()
+    auth = ranked.set_index("code").loc["AUTH_MISSING"]
+    assert auth["errors"] > 1 and auth["rank"] < routine["rank"]
     assert ranked.set_index("code").loc["AUTH_MISSING", "payers"] == "acme-bh, medicaid"
     assert any(PID.search(example) for example in ranked["example"])
     hidden = frames.fix_first(findings, deidentify=True, salt=SALT)
@@ -268,7 +277,7 @@ def test_timetable(meetings: pd.DataFrame) -> None:
     assert len(legend) == 14
     assert [a.text for a in fig.layout.annotations] == ["Mon", "Tue", "Wed", "Thu", "Fri"]
     assert fig.layout.xaxis5.title.text == "Time of day"
-    assert fig.layout.yaxis.title.text == "Room"
+    assert fig.layout.yaxis.title.text == "Room or vehicle"  # the demo has outings
     assert fig.layout.xaxis.ticktext[:2] == ("09:00", "10:00")
     drawn = {text for t in fig.data for text in t.text}
     assert "social-skills-1" in drawn and "cooking-4" in drawn
@@ -435,3 +444,128 @@ def test_variants(term: Term, schedule: Schedule) -> None:
     assert fig.layout.xaxis.title.text == "Variant"
     assert fig.layout.yaxis.title.text == "Score (weighted placed requests)"
     assert fig.layout.yaxis2.title.text == "Waitlisted requests"
+
+
+# -- frames and figures of empty and sparse terms --------------------------------------------------
+
+
+def kinds(frame: pd.DataFrame) -> dict[str, str]:
+    return {
+        c: "category" if isinstance(d, pd.CategoricalDtype) else str(d)
+        for c, d in frame.dtypes.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def bare() -> tuple[Term, Schedule]:
+    """A term with no participants, group types, rooms or staff, and its (empty) schedule."""
+    term = parse_term(tiny_term(0, rooms=[], staff=[], group_types=[]), source="bare")
+    return term, solve(term, SolveOptions(time_limit=2)).schedule
+
+
+def test_frames_keep_columns_and_dtypes_when_empty(
+    term: Term,
+    schedule: Schedule,
+    running: Ledger,
+    bare: tuple[Term, Schedule],
+    tmp_path: Path,
+) -> None:
+    empty_ledger = open_ledger(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    publish(empty_ledger, *bare)
+    full_findings = frames.findings(
+        audit(term, schedule, load_records(EXAMPLES / "demo_records.json", term), AS_OF), term
+    )
+    pairs = {
+        name: (getattr(frames, name)(term, schedule), getattr(frames, name)(*bare))
+        for name in (
+            "sections",
+            "meetings",
+            "rosters",
+            "waitlist",
+            "demand",
+            "staff_load",
+            "room_use",
+        )
+    }
+    pairs["attendance"] = (frames.attendance(running), frames.attendance(empty_ledger))
+    pairs["makeups"] = (frames.makeups(running), frames.makeups(empty_ledger))
+    pairs["findings"] = (full_findings, frames.findings([]))
+    pairs["fix_first"] = (frames.fix_first(full_findings), frames.fix_first(frames.findings([])))
+    pairs["variants"] = (frames.variants({"demo": (term, schedule)}), frames.variants({}))
+    recorder = ProgressRecorder()
+    recorder("score", 10, 12, 0.1)
+    pairs["solver_progress"] = (
+        frames.solver_progress(recorder),
+        frames.solver_progress(ProgressRecorder()),
+    )
+    empty_ledger.dispose()
+    for name, (full, empty) in pairs.items():
+        assert len(full) and empty.empty, name
+        assert kinds(empty) == kinds(full), name
+
+
+def test_day_columns_list_every_clinic_day(term: Term, schedule: Schedule) -> None:
+    """A clinic day without meetings keeps its row in the timetable (a quiet Wednesday is not a
+    closed one)."""
+    quiet = schedule.model_copy(
+        update={
+            "sections": [s for s in schedule.sections if all(m.day != "wed" for m in s.meetings)]
+        }
+    )
+    meetings = frames.meetings(term, quiet)
+    assert "Wed" not in set(meetings["day"])
+    assert list(meetings["day"].cat.categories) == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    fig = figures.timetable(meetings)
+    assert [a.text for a in fig.layout.annotations] == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    week = figures.participant_week(meetings, frames.rosters(term, quiet), "P0021")
+    assert list(week.layout.yaxis.categoryarray) == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+
+
+def test_figures_of_empty_frames_say_what_is_missing(
+    bare: tuple[Term, Schedule], tmp_path: Path
+) -> None:
+    term, schedule = bare
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    publish(ledger, term, schedule)
+    drawn = {
+        "No section meets": figures.timetable(frames.meetings(term, schedule)),
+        "No staff in the term": figures.staff_load(frames.staff_load(term, schedule)),
+        "No rooms in the term": figures.room_utilisation(frames.room_use(term, schedule)),
+        "No group types in the term": figures.demand_capacity(frames.demand(term, schedule)),
+        "No variants": figures.variants(frames.variants({})),
+        "No attendance marked yet": figures.attendance_rates(
+            frames.attendance(ledger), frames.makeups(ledger)
+        ),
+    }
+    ledger.dispose()
+    for note, fig in drawn.items():
+        assert note in [a.text for a in fig.layout.annotations], note
+        assert fig.layout.title.text
+
+
+def test_makeup_share_counts_only_marked_missed_places(
+    term: Term, schedule: Schedule, tmp_path: Path
+) -> None:
+    """Makeups recovering a closed day's places are not makeups of marked absences: the share
+    stays a share (it read 236 % on notebook 02's closed week)."""
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'closed.sqlite'}")
+    publish(ledger, term, schedule)
+    wednesday = FIRST_MONDAY + dt.timedelta(days=2)
+    report = close_day(
+        ledger, wednesday, now=dt.datetime.combine(FIRST_MONDAY, dt.time(7)), time_limit=3
+    )
+    assert report.recovered, "the closed day's places are recovered as makeups"
+    rng = random.Random(11)
+    mark_days(ledger, FIRST_MONDAY, FIRST_MONDAY + dt.timedelta(days=4), rng, Rates(absent=0.1))
+    book_makeups(ledger, dt.datetime.combine(FIRST_MONDAY + dt.timedelta(days=4), dt.time(18)))
+    att, mk = frames.attendance(ledger), frames.makeups(ledger)
+    ledger.dispose()
+    missed = att[att["status"].isin(["absent", "excused"])]
+    booked = set(zip(mk["missed_session_id"], mk["participant"], strict=True))
+    covered = sum(
+        (s, p) in booked for s, p in zip(missed["session_id"], missed["participant"], strict=True)
+    )
+    assert len(mk) > covered, "more makeups than marked absences: the closed day's too"
+    share = figures.attendance_rates(att, mk).data[3]
+    assert list(share.y) == [pytest.approx(covered / len(missed))]
+    assert [list(row) for row in share.customdata] == [[covered, len(missed)]]

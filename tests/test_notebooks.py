@@ -14,8 +14,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.helpers import tiny_term
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -69,6 +72,28 @@ def test_notebook_is_stripped(path: Path) -> None:
         assert "attachments" not in cell or not cell.attachments, f"{path.name} cell {i}"
 
 
+def run(nb: Any, kernel_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Execute ``nb`` in place in a kernel of this interpreter; the error outputs it left."""
+    monkeypatch.setenv(
+        "JUPYTER_PATH", os.pathsep.join([str(kernel_path), os.environ.get("JUPYTER_PATH", "")])
+    )
+    monkeypatch.delenv("OTGROUPS_DEIDENTIFY_SALT", raising=False)
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(ROOT)}},
+    )
+    client.execute()
+    return [
+        output
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", NAMES)
@@ -76,29 +101,12 @@ def test_notebook_runs(
     name: str, kernel_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     """Runs top to bottom without an error, on the bundled demo data."""
-    monkeypatch.setenv(
-        "JUPYTER_PATH", os.pathsep.join([str(kernel_path), os.environ.get("JUPYTER_PATH", "")])
-    )
-    monkeypatch.delenv("OTGROUPS_DEIDENTIFY_SALT", raising=False)
     nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    client = nbclient.NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": str(ROOT)}},
-    )
     started = time.monotonic()
-    client.execute()
+    errors = run(nb, kernel_path, monkeypatch)
     seconds = time.monotonic() - started
     with capsys.disabled():
         print(f"\n{name}: {seconds:.1f} s", end="")
-    errors = [
-        output
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "error"
-    ]
     assert not errors
     figures = [
         cell
@@ -109,3 +117,37 @@ def test_notebook_runs(
         or "text/html" in output.get("data", {})
     ]
     assert figures, f"{name} displayed nothing"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(
+    ("participants", "expected"),
+    [(3, "0 requests waitlisted"), (1, "nobody is placed in a section")],
+    ids=["nobody-waits", "nobody-placed"],
+)
+def test_build_a_term_on_a_sparse_term(
+    participants: int,
+    expected: str,
+    kernel_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Notebook 01 tells the analyst to point ``TERM`` at their own term: it runs on one where
+    everyone is placed (an empty waitlist) and one where nobody is (no roster to pick from)."""
+    path = tmp_path / "term.json"
+    path.write_text(json.dumps(tiny_term(participants)))
+    nb = nbformat.read(ROOT / "notebooks" / "01_build_a_term.ipynb", as_version=4)
+    setup = nb.cells[1]
+    default = 'TERM = EXAMPLES / "demo_clinic.json"'
+    assert setup.source.count(default) == 1
+    setup.source = setup.source.replace(default, f"TERM = Path({str(path)!r})")
+    assert not run(nb, kernel_path, monkeypatch)
+    printed = [
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream"
+    ]
+    assert any(expected in text for text in printed), printed
