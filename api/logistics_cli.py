@@ -29,8 +29,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from api.cli_options import Db, Json
 from api.outputs import check_output, ledger_file
 from ledger.state import published
+from ledger.store import DEFAULT_URL
 from logistics.calendars import Feeds, UnknownPersonError, write_feed
 from logistics.config import (
     ENV,
@@ -63,12 +65,7 @@ logistics_app.add_typer(contacts_app, name="contacts")
 logistics_app.add_typer(outbox_app, name="outbox")
 
 F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_URL = "sqlite:///otgroups-ledger.sqlite"  # ledger.store.DEFAULT_URL
 
-Db = Annotated[
-    str, typer.Option("--db", metavar="URL", help="Ledger database (SQLite file or PostgreSQL).")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 Materials = Annotated[
     Path | None,
     typer.Option(

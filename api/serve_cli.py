@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_options import Db
 from api.term_cli import _StopError, command
 from ledger.store import DEFAULT_URL, in_memory_url, open_ledger
 
@@ -19,9 +20,7 @@ SECRET_KEY_VARIABLE = "OTGROUPS_WEB_SECRET_KEY"
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
-    db: Annotated[
-        str | None, typer.Option("--db", metavar="URL", help=f"Ledger (default {DEFAULT_URL}).")
-    ] = None,
+    db: Db = DEFAULT_URL,
     workers: Annotated[
         int,
         typer.Option(
@@ -41,7 +40,7 @@ def serve_command(
     from api.http.app import create_app
     from api.http.settings import Settings
 
-    settings = Settings() if db is None else Settings(db_url=db)
+    settings = Settings(db_url=db)
     if workers > 1 and in_memory_url(settings.db_url):
         raise _StopError(2, "Input error: --workers above 1 needs a ledger file or server URL")
     open_ledger(settings.db_url).dispose()  # a bad URL or database is one plain line, here

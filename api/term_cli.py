@@ -12,11 +12,12 @@
     otgroups term waitlist [list | offers | offer TYPE --from DATE | accept OFFER_ID |
                             decline OFFER_ID | expire]
 
-Each takes ``--db URL`` (default ``sqlite:///otgroups-ledger.sqlite``; a PostgreSQL URL works the
-same) and ``--json`` for JSON output. Exit codes: 0 done; 1 the ledger refused (a booking that
-no longer fits, a mark for someone not on the roster, a schedule that breaks a rule); 2 bad
-input (unknown file, id or option, nothing published yet); 70 internal error. Errors are one
-plain line; participants appear by their opaque ids only.
+Each takes ``--db URL`` (default ``$OTGROUPS_DB_URL``, else ``sqlite:///otgroups-ledger.sqlite``
+in the current directory; a PostgreSQL URL works the same) and ``--json`` for JSON output. Exit
+codes: 0 done; 1 the ledger refused (a booking that no longer fits, a mark for someone not on
+the roster, a schedule that breaks a rule); 2 bad input (unknown file, id or option, nothing
+published yet); 70 internal error. Errors are one plain line; participants appear by their
+opaque ids only.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from api.cli_options import Db, Json
 from api.console import lines as out
 from api.console import lines_err as err
 from api.ledger_views import dated_sessions, makeup_answer, publish_summary
@@ -79,10 +81,6 @@ term_app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-Db = Annotated[
-    str, typer.Option("--db", metavar="URL", help="Ledger database (SQLite file or PostgreSQL).")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 Now = Annotated[
     dt.datetime | None,
     typer.Option(

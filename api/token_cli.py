@@ -4,7 +4,8 @@
     otgroups token list
     otgroups token revoke ID
 
-Each takes ``--db URL`` (default ``sqlite:///otgroups-ledger.sqlite``). Only a token's SHA-256
+Each takes ``--db URL`` (default ``$OTGROUPS_DB_URL``, else ``sqlite:///otgroups-ledger.sqlite``:
+the ledger ``otgroups serve`` uses). Only a token's SHA-256
 is stored: a lost token cannot be shown again, only revoked and replaced.
 """
 
@@ -15,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_options import Db
 from api.console import lines as out
 from api.console import lines_err as err
 from api.http.auth import ROLES, UnknownTokenError, list_tokens, new_token, revoke_token
@@ -22,8 +24,6 @@ from api.term_cli import command
 from ledger.store import DEFAULT_URL, open_ledger
 
 token_app = typer.Typer(no_args_is_help=True, help="Bearer tokens of the HTTP API.")
-
-Db = Annotated[str, typer.Option("--db", metavar="URL", help="Ledger database.")]
 
 
 @token_app.command("create")

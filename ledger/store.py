@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///otgroups-ledger.sqlite"
+"""The ledger when none is named: a SQLite file in the current directory."""
+URL_VARIABLE = "OTGROUPS_DB_URL"
+"""The environment variable naming the ledger for every command and the server."""
 
 
 def in_memory_url(url: str) -> bool:

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from api.http.app import create_app
 from api.http.auth import PERMISSIONS, ROLES, authenticate, list_tokens, new_token, revoke_token
+from api.http.settings import Settings
 from ledger.schema import ApiToken
 from tests.http_support import (
     bearer,
@@ -145,6 +147,28 @@ def test_token_command_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["token", "revoke", "9", "--db", db]).exit_code == 2
     bad = runner.invoke(cli, ["token", "create", "--role", "wizard", "--db", db])
     assert bad.exit_code == 2
+
+
+def test_a_token_made_with_the_servers_variable_opens_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OTGROUPS_DB_URL`` names the ledger for ``serve`` (its settings) and for ``token`` and
+    ``term`` alike: a token made with the variable set is one the server knows."""
+    url = f"sqlite:///{tmp_path / 'env.sqlite'}"
+    monkeypatch.setenv("OTGROUPS_DB_URL", url)
+    monkeypatch.chdir(tmp_path)
+    made = CliRunner().invoke(cli, ["token", "create", "--role", "director"])
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip().splitlines()[-1]
+    assert not (tmp_path / "otgroups-ledger.sqlite").exists()
+    assert (
+        "nothing is published yet"
+        in CliRunner().invoke(cli, ["term", "sessions", "2027-01-04"]).output
+    )
+    assert not (tmp_path / "otgroups-ledger.sqlite").exists()
+    with TestClient(create_app(Settings())) as client:
+        answer = client.get("/v1/schedules", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
 
 
 @pytest.mark.parametrize("args", [["token", "list"], ["serve", "--port", "1"]])
