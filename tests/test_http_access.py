@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.http.access import participant_ids
+from api.http.access import ids_in_text, participant_ids
 from api.http.auth import PERMISSIONS, ROLES
 from ledger.schema import AccessLog
 from tests.http_support import (
@@ -45,6 +45,8 @@ def test_every_participant_route_writes_an_access_row(tmp_path: Path) -> None:
             assert [(r.method, r.route) for r in rows] == [(method, path)], (method, path)
             assert rows[0].status == response.status_code and rows[0].role == role
             assert rows[0].action == ("read" if method == "GET" else "write")
+            named = ids_in_text(response.text, {f"P{i}" for i in range(1, 7)})
+            assert named <= set(rows[0].participants), (method, path, named)
             checked += 1
         assert checked >= 35
 
@@ -53,3 +55,32 @@ def test_participant_ids_are_found_at_any_depth() -> None:
     doc = {"participant": "P1", "offers": [{"offer": {"participant": "P2"}}], "moved": ["P3"]}
     assert participant_ids(doc) == {"P1", "P2", "P3"}
     assert participant_ids([{"participants": ["P4", "P5"]}, "P6"]) == {"P4", "P5"}
+
+
+def test_ids_inside_text_are_found_as_words_or_word_starts() -> None:
+    known = {"P07", "P08", "P0001", "P05", "P1"}
+    text = (
+        '{"passed_over": ["P07 is outside the age band"], "note": "discharge P08: completed",'
+        ' "session": "P0001-stress-1-2027-09-13", "end": "with P05.", "id": "P10", "x": "AP1"}'
+    )
+    assert ids_in_text(text, known) == {"P07", "P08", "P0001", "P05"}
+    assert ids_in_text(text, set()) == set()
+
+
+def test_a_participant_named_only_in_text_is_logged(tmp_path: Path) -> None:
+    """A version's note names the discharged participant ("discharge P1: …"): reading the
+    versions is a read of P1, though no handler listed P1 (it logged no one before)."""
+    with served(tmp_path) as (app, client):
+        director = bearer(app, "director")
+        publish_tiny(client, director)
+        body = {"participant": "P1", "from_date": "2027-01-11", "reason": "completed"}
+        assert client.post("/v1/discharges", json=body, headers=director).status_code == 200
+        app.state.access_log.flush()
+        with app.state.ledger.read() as s:
+            before = s.scalar(select(func.max(AccessLog.id))) or 0
+        listed = client.get("/v1/schedules", headers=director)
+        assert listed.status_code == 200 and "P1" in listed.text
+        app.state.access_log.flush()
+        with app.state.ledger.read() as s:
+            row = s.scalars(select(AccessLog).where(AccessLog.id > before)).one()
+        assert row.route == "/v1/schedules" and "P1" in row.participants

@@ -7,17 +7,22 @@ status code. Request and response bodies and names never reach it.
 Routes join the log through :func:`audited` (a router-level dependency): it opens an
 :class:`AccessNote` on the request, the handler adds the participant ids it touched
 (:func:`touch`), and :class:`AccessLogMiddleware` makes the row once the status is known, even
-when the handler failed; :class:`AccessLogWriter` writes rows in batches from a thread, within
-50 ms, so no request waits on the ledger's write lock for its log row.
+when the handler failed. The middleware also keeps the response's text, and the row adds every
+participant of the term in force that the text names (:func:`ids_in_text`): a reason ("P07 is
+outside the age band"), a version's note ("discharge P08") or a session id ("P0001-…") is a
+read of that participant too, whether or not its handler thought to touch it.
+:class:`AccessLogWriter` looks those up and writes rows in batches from a thread, within 50 ms,
+so no request waits on the ledger for its log row.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import Principal
 from ledger.schema import AccessLog, now
+from ledger.state import NothingPublishedError, published_cached
 from ledger.store import Ledger
 
 log = logging.getLogger("otgroups.http")
@@ -66,6 +72,58 @@ def record_access(
         s.add(access_row(principal, method, route, action, participants, status))
 
 
+_WORD = re.compile(r"[^\s\"'`,;:()\[\]{}<>/\\=&?|*]+")
+_PART_END = re.compile(r"[-.]")
+TEXT_TYPES = ("application/json", "application/problem+json", "text/")
+"""Responses whose text is searched for participant ids (workbooks are touched by their
+handlers)."""
+MAX_TEXT_BYTES = 50_000_000
+
+
+def ids_in_text(text: str, known: Collection[str]) -> set[str]:
+    """The ``known`` participant ids that ``text`` names: as a whole word, or as the start of one
+    up to a ``-`` or ``.`` (``P0001-stress-1-2027-09-13``, ``P07.``). One pass over the text."""
+    found: set[str] = set()
+    if not known:
+        return found
+    for word in _WORD.findall(text):
+        if word in known:
+            found.add(word)
+        if "-" in word or "." in word:
+            for end in _PART_END.finditer(word):
+                if word[: end.start()] in known:
+                    found.add(word[: end.start()])
+    return found
+
+
+def term_participants(ledger: Ledger) -> frozenset[str]:
+    """Participant ids of the term in force (none before anything is published)."""
+    try:
+        with ledger.read() as s:
+            return frozenset(p.id for p in published_cached(s).term.participants)
+    except NothingPublishedError:
+        return frozenset()
+
+
+@dataclass
+class PendingRow:
+    """An access-log row and the response text still to search for participant ids."""
+
+    row: AccessLog
+    text: str = ""
+
+
+def complete(rows: list[PendingRow], ledger: Ledger) -> list[AccessLog]:
+    """The rows, each with the participants its response text names added."""
+    texts = [r for r in rows if r.text]
+    known = term_participants(ledger) if texts else frozenset()
+    for pending in texts:
+        named = ids_in_text(pending.text, known)
+        if not named <= set(pending.row.participants):
+            pending.row.participants = sorted(set(pending.row.participants) | named)
+    return [r.row for r in rows]
+
+
 class AccessLogWriter:
     """Writes access-log rows from a thread, a batch per transaction, so a request does not
     wait on the ledger's write lock for its row. Rows are written within ``interval`` seconds;
@@ -74,11 +132,11 @@ class AccessLogWriter:
     def __init__(self, ledger: Ledger, interval: float = 0.05) -> None:
         self.ledger = ledger
         self.interval = interval
-        self.rows: queue.Queue[AccessLog | None] = queue.Queue()
+        self.rows: queue.Queue[PendingRow | None] = queue.Queue()
         self.thread = threading.Thread(target=self._run, name="access-log", daemon=True)
         self.thread.start()
 
-    def put(self, row: AccessLog) -> None:
+    def put(self, row: PendingRow) -> None:
         self.rows.put(row)
 
     def flush(self) -> None:
@@ -108,7 +166,12 @@ class AccessLogWriter:
             if None in batch:
                 return
 
-    def _write(self, rows: list[AccessLog]) -> None:
+    def _write(self, pending: list[PendingRow]) -> None:
+        try:
+            rows = complete(pending, self.ledger)
+        except Exception:  # the ledger unreadable: keep the handlers' ids rather than no row
+            log.error("could not search %d responses for participant ids", len(pending))
+            rows = [r.row for r in pending]
         for attempt in range(3):
             try:
                 with self.ledger.write() as s:
@@ -157,18 +220,32 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         status = {"code": 500}
+        body: list[bytes] | None = None
+        size = 0
 
         async def sending(message: Message) -> None:
+            nonlocal body, size
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                if _audited(scope) and _is_text(message.get("headers", [])):
+                    body = []
+            elif message["type"] == "http.response.body" and body is not None:
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size <= MAX_TEXT_BYTES:
+                    body.append(chunk)
+                else:
+                    log.warning("response over %d bytes: not searched for ids", MAX_TEXT_BYTES)
+                    body = None
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
-            self._log(scope, status["code"])
+            text = b"".join(body).decode("utf-8", "replace") if body else ""
+            self._log(scope, status["code"], text)
 
-    def _log(self, scope: Scope, status: int) -> None:
+    def _log(self, scope: Scope, status: int, text: str = "") -> None:
         state: dict[str, Any] = scope.get("state") or {}
         note: AccessNote | None = state.get("access")
         principal: Principal | None = state.get("principal")
@@ -181,10 +258,25 @@ class AccessLogMiddleware:
         )
         writer: AccessLogWriter | None = getattr(scope["app"].state, "access_log", None)
         if writer is not None:
-            writer.put(row)
+            writer.put(PendingRow(row, text))
         else:
-            with scope["app"].state.ledger.write() as s:
+            ledger: Ledger = scope["app"].state.ledger
+            (row,) = complete([PendingRow(row, text)], ledger)
+            with ledger.write() as s:
                 s.add(row)
+
+
+def _audited(scope: Scope) -> bool:
+    state: dict[str, Any] = scope.get("state") or {}
+    return state.get("access") is not None
+
+
+def _is_text(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            kind = value.decode("latin-1").lower()
+            return kind.startswith(TEXT_TYPES)
+    return False
 
 
 PARTICIPANT_KEYS = ("participant", "participants", "moved")
