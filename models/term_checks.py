@@ -198,6 +198,14 @@ def term_cautions(term: Term) -> Iterator[Problem]:
                     f"vehicles[{i}].runs[{j}]",
                     f"repeats runs[{k}]; it is one run, with {v.seats} seats, not two",
                 )
+    riders = [p.id for p in term.participants if p.transport == "van" and p.requests]
+    if riders and not any(v.runs for v in term.vehicles):
+        shown = ", ".join(riders[:5]) + (f" and {len(riders) - 5} more" if len(riders) > 5 else "")
+        yield Problem(
+            "vehicles",
+            f"{len(riders)} participant(s) ride the van but no vehicle has a daily run, so none "
+            f"of them can be placed: {shown}",
+        )
     for i, p in enumerate(term.participants):
         if p.id in p.keep_apart:
             j = p.keep_apart.index(p.id)

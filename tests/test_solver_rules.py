@@ -485,6 +485,22 @@ def test_h11_wheelchair_seats_on_runs() -> None:
     assert solved(doc).score == 200
 
 
+def test_h11_riders_without_any_run_are_warned_before_the_solve() -> None:
+    # A workbook without its runs sheet leaves every van without runs: every rider is
+    # waitlisted, and the director hears it before the solve, not from the waitlist.
+    riders = [participant(pid, transport="van") for pid in ids(3)]
+    doc = tiny_term(participants=riders, vehicles=[van(runs=[])])
+    assert solved(doc).score == 0
+    said = [w.message for w in term_warnings(prepare(parse_term(doc)))]
+    expected = (
+        "vehicles: 3 participant(s) ride the van but no vehicle has a daily run, so none of "
+        "them can be placed: P1, P2, P3"
+    )
+    assert expected in said
+    doc["vehicles"] = [van()]
+    assert expected not in [w.message for w in term_warnings(prepare(parse_term(doc)))]
+
+
 def test_h11_a_run_listed_twice_is_one_run() -> None:
     # Rides name a run by vehicle, day and times, so the same run listed twice has its seats
     # once: two seats carry two of the three riders (the loader warns about the repeat).

@@ -254,6 +254,87 @@ def test_missing_sheet(small: Term, tmp_path: Path) -> None:
     assert messages == ["group_types: required sheet is missing (did you mean 'grouptypes'?)"]
 
 
+def _rename(folder: Path, sheet: str, old: str, new: str) -> None:
+    rows = _rows(folder / f"{sheet}.csv")
+    rows[0][rows[0].index(old)] = new
+    with (folder / f"{sheet}.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def test_a_misspelt_optional_column_is_named_not_dropped(folder: Path) -> None:
+    """A typo in an optional column's header would drop a clinical rule for everyone (every
+    keep-apart pair, every room block) without a word; a column of the clinic's own is kept
+    quiet."""
+    _rename(folder, "participants", "keep_apart", "keep_appart")
+    _rename(folder, "rooms", "blocked", "blockd")
+    assert _problems(folder) == [
+        "rooms row 1, column blockd: not a column of this file (did you mean 'blocked'?); "
+        "rename it, or its values are not read",
+        "participants row 1, column keep_appart: not a column of this file (did you mean "
+        "'keep_apart'?); rename it, or its values are not read",
+    ]
+    _rename(folder, "participants", "keep_appart", "keep_apart")
+    _rename(folder, "rooms", "blockd", "notes")
+    assert read_term_csv_folder(folder).participant("P02").keep_apart
+
+
+def test_a_misspelt_clinic_field_or_optional_sheet_is_named(small: Term, tmp_path: Path) -> None:
+    path = tmp_path / "term.xlsx"
+    write_term_workbook(small, path)
+    book = openpyxl.load_workbook(path)
+    book["runs"].title = "run"
+    clinic = book["clinic"]
+    for row in clinic.iter_rows():
+        if row[0].value == "weight_optional":
+            row[0].value = "weight_optinal"
+    book.save(path)
+    with pytest.raises(ContractError) as caught:
+        read_term_workbook(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "clinic row 15, field weight_optinal: not a field of a term (did you mean "
+        "'weight_optional'?); rename it, or its value is not read",
+        "run: not a sheet of a term (did you mean 'runs'?); rename it, or it is not read",
+    ]
+
+
+def test_a_blank_availability_or_request_cell_is_not_never(folder: Path, small: Term) -> None:
+    """Blank reads as a cell forgotten, not as "never available"; (none) says it on purpose."""
+    _edit(folder, "staff", 2, "available", "")
+    _edit(folder, "participants", 3, "requests", " ")
+    assert _problems(folder) == [
+        "staff row 2, column available: empty; write windows like 'Mon 09:00-12:00', or "
+        "(none) for none",
+        "participants row 3, column requests: empty; write requests like 'cooking:required', "
+        "or (none) for none",
+    ]
+    _edit(folder, "staff", 2, "available", "(none)")
+    _edit(folder, "participants", 3, "requests", "(None)")
+    back = read_term_csv_folder(folder)
+    assert back.staff[0].available == [] and back.participants[1].requests == []
+    write_term_csv_folder(back, folder)  # written back as (none): the round trip holds
+    assert _rows(folder / "staff.csv")[1][_rows(folder / "staff.csv")[0].index("available")] == (
+        "(none)"
+    )
+    assert read_term_csv_folder(folder) == back
+
+
+def test_a_number_in_a_time_cell_is_not_midnight(small: Term, tmp_path: Path) -> None:
+    """Excel counts days in a cell formatted as a time: 9 typed there is 9 days (it shows
+    00:00), read before as midnight without a word."""
+    path = tmp_path / "term.xlsx"
+    write_term_workbook(small, path)
+    book = openpyxl.load_workbook(path)
+    book["runs"]["C2"] = 9
+    book["runs"]["C2"].number_format = "hh:mm"
+    book.save(path)
+    with pytest.raises(ContractError) as caught:
+        read_term_workbook(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "runs row 2, column arrive: 9 in a time cell is 9 days to Excel, not a time of day; "
+        "type the time like '09:00'"
+    ]
+
+
 def test_missing_csv_file(folder: Path) -> None:
     (folder / "rooms.csv").unlink()
     assert _problems(folder) == ["rooms: required file rooms.csv is missing"]

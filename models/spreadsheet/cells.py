@@ -119,9 +119,23 @@ def _whole_minute(seconds: float, value: object) -> int:
     return minutes
 
 
+EXCEL_DAY_ONE = dt.datetime(1900, 1, 1)
+"""Day 1 of Excel's calendar: a number ``n`` in a date or time cell reads as this plus n-1."""
+
+
 def clock_time(value: object) -> int:
-    """Minutes since midnight from ``09:00``, ``9:00``, ``9``, ``9am`` or an Excel time cell."""
+    """Minutes since midnight from ``09:00``, ``9:00``, ``9``, ``9am`` or an Excel time cell.
+
+    A plain number typed into a cell formatted as a time counts days in Excel (``9`` shows as
+    00:00): openpyxl reads it as a date early in 1900, refused here rather than read as
+    midnight."""
     if isinstance(value, dt.datetime):
+        if value < EXCEL_DAY_ONE + dt.timedelta(days=366):
+            days = (value - EXCEL_DAY_ONE).total_seconds() / 86400 + 1
+            raise CellError(
+                f"{days:g} in a time cell is {days:g} days to Excel, not a time of day; "
+                "type the time like '09:00'"
+            )
         value = value.time()
     if isinstance(value, dt.time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6

@@ -2,7 +2,8 @@
 
 A column's :class:`Kind` turns a non-blank cell into a document value and a model value back
 into a cell. A blank cell gives ``Kind.blank``: :data:`OMIT` (the model's default, or null) or an
-empty list.
+empty list; or, for a list that must be written out (``available``, ``requests``), a problem
+``Kind.empty`` names, since a cell left blank by mistake would read as "never" or "nothing".
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Kind:
     read: Callable[[object], Any]
     write: Callable[[Any], CellValue]
     blank: Any = OMIT
+    empty: str | None = None
+    """When set, a blank cell is this problem, not ``blank``."""
 
 
 def _same(value: Any) -> CellValue:
@@ -80,6 +83,21 @@ def _write_current(current: Mapping[str, str]) -> CellValue:
     return cells.join_items(f"{gt}={section}" for gt, section in current.items())
 
 
+def _written_out(kind: Kind, example: str) -> Kind:
+    """A list a blank cell must not stand for: ``(none)`` is the empty list, blank a problem."""
+
+    def read(value: object) -> Any:
+        if cells.text(value).lower() == cells.NONE_MARK:
+            return []
+        return kind.read(value)
+
+    def write(value: Any) -> CellValue:
+        return kind.write(value) if value else cells.NONE_MARK
+
+    empty = f"empty; write {example}, or {cells.NONE_MARK} for none"
+    return Kind(read, write, empty=empty)
+
+
 TEXT = Kind(cells.text, lambda v: v or None)
 INT = Kind(cells.whole_number, _same)
 FLAG = Kind(cells.flag, _same)
@@ -90,7 +108,8 @@ DAY = Kind(lambda v: cells.day(cells.text(v)), lambda d: DAY_NAMES[d])
 DAYS = Kind(cells.days, cells.format_days, blank=[])
 LIST = Kind(cells.split_items, cells.join_items, blank=[])
 WINDOWS = Kind(cells.windows, cells.format_windows, blank=[])
-REQUESTS = Kind(_requests, _write_requests, blank=[])
+REQUESTS = _written_out(Kind(_requests, _write_requests), "requests like 'cooking:required'")
+AVAILABLE = _written_out(WINDOWS, "windows like 'Mon 09:00-12:00'")
 CURRENT = _nullable(Kind(_current, _write_current), {})
 ROLES: tuple[str, ...] = get_args(Role)
 
@@ -164,7 +183,7 @@ STAFF = SheetSpec(
         _col("name", TEXT),
         _col("role", _enum(ROLES), required=True),
         _col("skills", LIST),
-        _col("available", WINDOWS, required=True),
+        _col("available", AVAILABLE, required=True),
         _col("max_sessions_per_day", INT),
         _col("max_sessions_per_week", INT),
     ),
@@ -232,7 +251,7 @@ PARTICIPANTS = SheetSpec(
         _col("program", _enum(get_args(Program)), required=True),
         _col("acuity", _enum(get_args(Acuity)), required=True),
         _col("tracks", LIST),
-        _col("available", WINDOWS, required=True),
+        _col("available", AVAILABLE, required=True),
         _col("transport", _enum(get_args(Transport))),
         _col("wheelchair", FLAG),
         _col("requests", REQUESTS, required=True),

@@ -101,6 +101,14 @@ class _Reader:
 
     def term(self) -> Term:
         doc: dict[str, Any] = {"format": TERM_FORMAT}
+        optional = [t.name for t in (*LIST_SHEETS, RUNS) if not t.required]
+        for name in self.tables:  # a missing required sheet names its typo itself
+            hint = _did_you_mean(name, [n for n in optional if n not in self.tables], MISSPELT)
+            if name not in SHEET_ORDER and hint:
+                self._problem(
+                    Location(name),
+                    f"not a {self.container} of a term{hint}; rename it, or it is not read",
+                )
         self._clinic(doc)
         for spec in LIST_SHEETS:
             doc[spec.name] = self._list_sheet(spec)
@@ -166,6 +174,9 @@ class _Reader:
         *parents, key = column.keys
         for parent in parents:
             item = item.setdefault(parent, {})
+        if cells.is_blank(value) and column.kind.empty is not None:
+            self._problem(where, column.kind.empty)
+            return
         if cells.is_blank(value):
             result = column.kind.blank
         else:
@@ -187,6 +198,15 @@ class _Reader:
                 self._problem(where, "the column appears twice")
             found.setdefault(name, index)
         unknown = [name for name in found if name and name not in known]
+        absent = [c.name for c in spec.columns if c.name not in found and not c.required]
+        for name in unknown:  # a missing required column names its typo below
+            hint = _did_you_mean(name, absent, MISSPELT)
+            if hint:
+                self._problem(
+                    Location(spec.name, table.header_row, name),
+                    f"not a column of this {self.container}{hint}; rename it, or its values "
+                    "are not read",
+                )
         for column in spec.columns:
             if column.required and column.name not in found:
                 hint = _did_you_mean(column.name, unknown)
@@ -224,6 +244,14 @@ class _Reader:
                 self._problem(where, f"the field appears twice (also row {rows[name][0]})")
             elif name:
                 rows[name] = (number, _cell(row, columns["value"]))
+        names = [c.name for c in CLINIC_FIELDS]
+        for name, (line, _) in rows.items():
+            hint = _did_you_mean(name, [n for n in names if n not in rows], MISSPELT)
+            if name not in names and hint:
+                self._problem(
+                    Location(CLINIC, line, name),
+                    f"not a field of a term{hint}; rename it, or its value is not read",
+                )
         for column in CLINIC_FIELDS:
             row_number, value = rows.get(column.name, (None, None))
             where = Location(CLINIC, row_number, column.name)
@@ -292,9 +320,14 @@ def _cell(row: Sequence[object], index: int | None) -> object:
     return row[index] if index is not None and index < len(row) else None
 
 
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1)
+def _did_you_mean(value: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+MISSPELT = 0.8
+"""How close an unknown column, field or sheet name must be to a known one to be taken for a
+typo of it (stricter than for a missing one: a workbook may carry notes columns of its own)."""
 
 
 def read_term_workbook(path: str | Path) -> Term:
