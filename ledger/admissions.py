@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from ledger.makeups import cancel_makeup_in
 from ledger.marks import discharged
-from ledger.schema import DatedSession, Makeup, MakeupCancellation
+from ledger.schema import Attendance, DatedSession, Makeup, MakeupCancellation
 from ledger.state import Days, Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
 from ledger.waitlists import DEFAULT_EXPIRY, OfferResult, offer_next_in, withdraw_in
@@ -382,6 +382,7 @@ def discharge(
             raise AdmissionError(f"{participant} was already discharged from {mark.get('from')}")
         lock_change(ledger, s, pub, [participant], from_date)
         check_start(pub, from_date)
+        _check_no_marks_from(s, participant, from_date)
         weekly = pub.schedule
         left = [sec.id for sec in weekly.sections if participant in sec.participants]
         new = with_members(weekly, [(participant, sid, None) for sid in left])
@@ -413,6 +414,24 @@ def discharge(
             if len(sec.participants) < gt.min_size:
                 report.under_min.append(propose_merge_in(s, after, sid, from_date))
         return report
+
+
+def _check_no_marks_from(s: Session, participant: str, from_date: dt.date) -> None:
+    """Refuse a discharge dated back over attendance already recorded: the person would leave
+    those rosters while their marks stayed, held sessions nobody is on."""
+    marked = s.execute(
+        select(DatedSession.id, DatedSession.date, DatedSession.section)
+        .join(Attendance, Attendance.session_id == DatedSession.id)
+        .where(Attendance.participant == participant, DatedSession.date >= from_date)
+        .order_by(DatedSession.date.desc(), DatedSession.start.desc())
+        .limit(1)
+    ).first()
+    if marked is not None:
+        raise RefusedError(
+            f"{participant} has attendance recorded on {marked.date} (session {marked.id}, "
+            f"{marked.section}): a discharge takes effect after the last recorded session, "
+            f"from {marked.date + dt.timedelta(days=1)} at the earliest"
+        )
 
 
 def _cancel_future_makeups(

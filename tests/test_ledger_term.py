@@ -591,6 +591,28 @@ def test_a_discharge_frees_places_offers_them_and_cancels_makeups(ledger: Ledger
         discharge(ledger, pid, start)
 
 
+def test_a_discharge_is_not_dated_back_over_recorded_attendance(ledger: Ledger, demo) -> None:
+    """Dated back over a marked session, the person would leave its roster and their mark stay:
+    a held session nobody is on. Refused, naming the session; from the next day it goes."""
+    _, schedule = demo
+    pid = "P0046"
+    section = sorted(s.id for s in schedule.sections if pid in s.participants)[0]
+    session, day = first_session(ledger, section)
+    attendance.record(ledger, session, pid, "present")
+    with pytest.raises(RefusedError) as refused:
+        discharge(ledger, pid, day, "completed")
+    assert str(refused.value) == (
+        f"{pid} has attendance recorded on {day} (session {session}, {section}): a discharge "
+        f"takes effect after the last recorded session, from {day + dt.timedelta(days=1)} at "
+        "the earliest"
+    )
+    with ledger.read() as s:
+        assert published(s).version.number == 1, "nothing was written"
+    done = discharge(ledger, pid, day + dt.timedelta(days=1), "completed")
+    assert section in done.left
+    assert violations_on(ledger) == []
+
+
 def test_a_section_left_short_is_flagged_with_a_merge_or_why_not(ledger: Ledger) -> None:
     done = discharge(ledger, "P0039", dt.date(2027, 9, 22))
     flagged = {m.section: m for m in done.under_min}
