@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Literal
 
@@ -51,6 +52,26 @@ Time = Annotated[
     Field(description='Clock time "HH:MM", 24 h, local to the clinic; held as minutes'),
 ]
 """A clock time: ``"HH:MM"`` in documents, minutes since midnight in memory."""
+
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def iso_date(value: object) -> object:
+    """A date, or text ``YYYY-MM-DD`` for pydantic to read as one; anything else is refused
+    (pydantic alone would take a number as a Unix timestamp and ``20270104`` as a time)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE_RE.match(value):
+        return value
+    raise ValueError(f"{value!r} is not a date like '2027-01-04'")
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _DATE_RE.pattern}),
+]
+"""A calendar date: ``"YYYY-MM-DD"`` in documents and requests, as the contract writes it."""
 
 Id = Annotated[str, Field(min_length=1, description="Non-empty id, unique within its list")]
 

@@ -7,12 +7,11 @@ checked against the term by :func:`models.records_checks.records_problems`.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final, Literal
 
 from pydantic import Field, field_validator
 
-from models.common import ContractModel, Id, Time
+from models.common import ContractModel, Id, IsoDate, Time
 
 RECORDS_FORMAT: Final = "otgroups.records/1"
 
@@ -59,9 +58,9 @@ class Coverage(ContractModel):
     payer: Id
     benefit: Benefit = Field(description="medical (where OT 97xxx usually sits) or behavioral")
     member_id: str = Field(default="", description="Opaque member id")
-    verified_on: dt.date | None = Field(default=None, description="Last benefits verification")
-    effective_from: dt.date
-    effective_to: dt.date | None = None
+    verified_on: IsoDate | None = Field(default=None, description="Last benefits verification")
+    effective_from: IsoDate
+    effective_to: IsoDate | None = None
 
 
 class Authorization(ContractModel):
@@ -70,8 +69,8 @@ class Authorization(ContractModel):
     payer: Id
     codes: list[str] = Field(description="Codes the authorization covers")
     units: int = Field(ge=0, description="Units authorised in all")
-    start: dt.date
-    end: dt.date
+    start: IsoDate
+    end: IsoDate
 
 
 class Goal(ContractModel):
@@ -80,23 +79,23 @@ class Goal(ContractModel):
     measure: str | None = None
     baseline: str | None = None
     target: str | None = None
-    target_date: dt.date | None = None
+    target_date: IsoDate | None = None
 
 
 class PlanOfCare(ContractModel):
     id: Id
     participant: Id
     discipline: Literal["OT"] = "OT"
-    start: dt.date
-    certified_on: dt.date | None = None
+    start: IsoDate
+    certified_on: IsoDate | None = None
     certified_by: str | None = Field(default=None, description="Certifying physician/NPP id")
-    cert_end: dt.date
+    cert_end: IsoDate
     goals: list[Goal] = Field(default_factory=list)
 
 
 class ProgressReport(ContractModel):
     participant: Id
-    date: dt.date
+    date: IsoDate
     written_by: Id = Field(description="Staff id")
 
 
@@ -109,9 +108,9 @@ class Line(ContractModel):
 
 class Note(ContractModel):
     written_by: Id
-    signed_on: dt.date | None = None
+    signed_on: IsoDate | None = None
     cosigned_by: Id | None = None
-    cosigned_on: dt.date | None = None
+    cosigned_on: IsoDate | None = None
     goal_ids: list[str] = Field(default_factory=list)
 
 
@@ -119,7 +118,7 @@ class HeldSession(ContractModel):
     id: Id
     participant: Id
     section: str | None = Field(default=None, description="Section id, if from the schedule")
-    date: dt.date
+    date: IsoDate
     start: Time
     minutes: int = Field(ge=0, description="Minutes attended")
     attendance: Attendance
@@ -127,7 +126,7 @@ class HeldSession(ContractModel):
     setting: Setting
     lines: list[Line] = Field(default_factory=list)
     note: Note | None = None
-    billed_on: dt.date | None = Field(
+    billed_on: IsoDate | None = Field(
         default=None, description="otgroups extension: when the claim went out (null: unbilled)"
     )
     payer: Id | None = Field(

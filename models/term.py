@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, Final, Literal
 
 from pydantic import Field, PrivateAttr
 
-from models.common import ContractModel, Day, Id, Time, Window
+from models.common import ContractModel, Day, Id, IsoDate, Time, Window
 
 TERM_FORMAT: Final = "otgroups.term/1"
 
@@ -30,9 +29,9 @@ class Clinic(ContractModel):
 
 class TermDates(ContractModel):
     name: str = Field(description="Term name, e.g. Winter 2027")
-    start: date = Field(description="First day of the term")
-    end: date = Field(description="Last day of the term")
-    closures: list[date] = Field(default_factory=list, description="Days the clinic is shut")
+    start: IsoDate = Field(description="First day of the term")
+    end: IsoDate = Field(description="Last day of the term")
+    closures: list[IsoDate] = Field(default_factory=list, description="Days the clinic is shut")
 
 
 class Calendar(ContractModel):

@@ -61,6 +61,23 @@ def test_a_bad_field_is_named_by_its_path(api: Any, director: dict[str, str]) ->
     assert body["path"] == "rooms[0].capacity" and "'lots'" in body["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("value", ["1736035200", "20270105", "05/01/2027", "2027-01-05T09:00"])
+def test_a_date_is_written_as_the_contract_writes_it(
+    api: Any, director: dict[str, str], published: Any, value: str
+) -> None:
+    """A query date or a body date other than YYYY-MM-DD is a 422 naming it and its value;
+    pydantic alone read a number as a Unix timestamp (an empty answer, 200)."""
+    client = api[1]
+    body = _problem(client.get("/v1/sessions", params={"from": value}, headers=director), 422)
+    assert body["path"] == "from"
+    assert f"{value!r} is not a date like '2027-01-04'" in body["detail"]
+    discharge = {"participant": "P1", "from_date": int(value) if value.isdigit() else value}
+    body = _problem(client.post("/v1/discharges", json=discharge, headers=director), 422)
+    assert body["path"] == "from_date"
+    week = {"from": "2027-01-04", "to": "2027-01-08"}
+    assert client.get("/v1/sessions", params=week, headers=director).json()
+
+
 def test_a_schedule_with_an_unknown_room_names_the_section(
     api: Any, director: dict[str, str], published: dict[str, Any]
 ) -> None:

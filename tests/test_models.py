@@ -96,6 +96,15 @@ def test_unknown_fields_are_kept() -> None:
             lambda d: d["participants"][0].update(keep_apart=["P9"]),
             "participants[0].keep_apart[0]: unknown participant 'P9'",
         ),
+        # a date not written YYYY-MM-DD (a number was read as a Unix timestamp)
+        (
+            lambda d: d["term"].update(start=1798934400),
+            "term.start: 1798934400 is not a date like '2027-01-04'",
+        ),
+        (
+            lambda d: d["term"].update(closures=["2027-01-18", "20270215"]),
+            "term.closures[1]: '20270215' is not a date like '2027-01-04'",
+        ),
         # bad time zone
         (
             lambda d: d["clinic"].update(timezone="Mars/Olympus"),

@@ -17,6 +17,7 @@ from ledger.attendance import STATUSES
 from ledger.makeups import MakeupOption
 from ledger.schema import MAX_ID, as_utc
 from models import Participant, Schedule
+from models.common import IsoDate
 
 Utc = Annotated[dt.datetime, AfterValidator(as_utc)]
 """A moment in time, always with its UTC offset."""
@@ -105,7 +106,7 @@ class PublishRequest(Body):
     solve: str | None = Field(default=None, description="A finished solve job's id")
     term: LedgerId | None = Field(default=None, description="An uploaded term's id (with schedule)")
     schedule: Schedule | None = None
-    effective_from: dt.date | None = Field(
+    effective_from: IsoDate | None = Field(
         default=None, description="Effective from this date (default: the term's start)"
     )
     note: str = Field(default="", max_length=200)
@@ -118,7 +119,7 @@ class PublishRequest(Body):
 
 class PublishDoc(BaseModel):
     version: int
-    effective_from: dt.date
+    effective_from: IsoDate
     sections: int
     dated_sessions: int
     enrollments: int
@@ -127,7 +128,7 @@ class PublishDoc(BaseModel):
 
 class VersionDoc(BaseModel):
     number: int
-    effective_from: dt.date
+    effective_from: IsoDate
     note: str
     created_at: Utc
     sections: int
@@ -168,7 +169,7 @@ class DiffDoc(BaseModel):
 
 class SessionDoc(BaseModel):
     session_id: int
-    date: dt.date
+    date: IsoDate
     section: str
     group_type: str
     kind: str = Field(description="regular, or extra (a one-off makeup meeting)")
@@ -209,7 +210,7 @@ class MissedIn(Body):
 
     session_id: LedgerId | None = None
     section: str | None = Field(default=None, min_length=1)
-    date: dt.date | None = None
+    date: IsoDate | None = None
 
 
 class MakeupRequest(Body):
@@ -234,7 +235,7 @@ class MakeupOptionDoc(BaseModel):
 
     option: int | None = Field(default=None, description="Rank, from 1")
     section: str
-    date: dt.date
+    date: IsoDate
     start: str
     end: str
     room: str | None
@@ -260,7 +261,7 @@ class MakeupOptionDoc(BaseModel):
 
 class MissedDoc(BaseModel):
     section: str
-    date: dt.date
+    date: IsoDate
     session_id: int
 
 
@@ -306,34 +307,34 @@ class CancelledDoc(BaseModel):
 
 class OfferRequest(Body):
     target: str = Field(min_length=1, description="A group type or a section")
-    from_date: dt.date
+    from_date: IsoDate
     hours: float | None = Field(default=None, gt=0, le=24 * 30, description="Until it expires")
 
 
 class AcceptRequest(Body):
-    from_date: dt.date | None = Field(default=None, description="Default: the offer's date")
+    from_date: IsoDate | None = Field(default=None, description="Default: the offer's date")
 
 
 class AdmitRequest(Body):
     participant: Participant
-    from_date: dt.date
+    from_date: IsoDate
     time_limit: float = Field(default=10.0, gt=0, description="Seconds (capped by the service)")
 
 
 class DischargeRequest(Body):
     participant: str = Field(min_length=1, max_length=64)
-    from_date: dt.date
+    from_date: IsoDate
     reason: str = Field(default="", max_length=200)
 
 
 class MergeRequest(Body):
     section: str = Field(min_length=1)
     into: str = Field(min_length=1)
-    from_date: dt.date
+    from_date: IsoDate
 
 
 class CloseDayRequest(Body):
-    date: dt.date
+    date: IsoDate
     reason: str = Field(default="", max_length=200)
     dry_run: bool = False
     within_days: int = Field(default=14, ge=0, le=60)
@@ -342,7 +343,7 @@ class CloseDayRequest(Body):
 
 class AuditRequest(Body):
     records: dict[str, Any] = Field(description="An otgroups.records/1 document")
-    as_of: dt.date | None = Field(default=None, description="Held up to here (default today)")
+    as_of: IsoDate | None = Field(default=None, description="Held up to here (default today)")
     profile: str | None = Field(
         default=None, description="Audit every payer under this rule profile (a what-if)"
     )
@@ -350,7 +351,7 @@ class AuditRequest(Body):
 
 class AuditRunDoc(BaseModel):
     id: int
-    as_of: dt.date
+    as_of: IsoDate
     schedule_version: int
     profile: str | None
     created_at: Utc
@@ -360,7 +361,7 @@ class AuditRunDoc(BaseModel):
 
 class AuditRunSummary(BaseModel):
     id: int
-    as_of: dt.date
+    as_of: IsoDate
     schedule_version: int
     profile: str | None
     created_at: Utc

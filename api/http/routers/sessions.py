@@ -3,7 +3,6 @@ range with each date's roster (a clinician's own only)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,6 +16,7 @@ from api.http.scope import limited, visible
 from api.ledger_views import MAX_RANGE_DAYS, dated_sessions
 from ledger.state import published_cached
 from models import Section
+from models.common import IsoDate
 
 router = APIRouter(prefix=V1, tags=["sections and sessions"], dependencies=[Depends(audited)])
 Reader = Annotated[Principal, Depends(require("schedule:read"))]
@@ -36,9 +36,9 @@ def sessions(
     request: Request,
     ledger: LedgerDep,
     who: Reader,
-    first: Annotated[dt.date, Query(alias="from", description="First date")],
+    first: Annotated[IsoDate, Query(alias="from", description="First date")],
     last: Annotated[
-        dt.date | None, Query(alias="to", description="Last date (default: from)")
+        IsoDate | None, Query(alias="to", description="Last date (default: from)")
     ] = None,
     section: Annotated[str | None, Query(min_length=1)] = None,
     participant: Annotated[str | None, Query(min_length=1)] = None,
