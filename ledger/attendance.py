@@ -38,6 +38,10 @@ class AttendanceError(RefusedError):
     """An attendance mark the ledger will not record."""
 
 
+class MinutesError(AttendanceError):
+    """The minutes a mark gives, or leaves out, do not fit its status or the session."""
+
+
 class UnknownSessionError(AttendanceError, LookupError):
     """No dated session has this id."""
 
@@ -164,16 +168,16 @@ def record_in(
     length = row.end - row.start
     if minutes is None:
         if status in ("late", "left-early"):
-            raise AttendanceError(
+            raise MinutesError(
                 f"{status} needs the minutes {participant} attended {where} (0-{length})"
             )
         minutes = length if status == "present" else 0
     if not 0 <= minutes <= length:
-        raise AttendanceError(
+        raise MinutesError(
             f"{minutes} minutes attended is outside 0-{length}, the length of {where}"
         )
     if status in MISSED and minutes:
-        raise AttendanceError(f"{status} means 0 minutes attended, not {minutes}")
+        raise MinutesError(f"{status} means 0 minutes attended, not {minutes}")
     mark = Attendance(
         session_id=session_id,
         participant=participant,

@@ -128,6 +128,33 @@ def test_lost_races_and_refusals_are_409(
     _problem(client.delete(f"/v1/makeups/{makeup}", headers=director), 409)
 
 
+def test_a_marks_minutes_are_an_input_error_of_that_mark(
+    api: Any, director: dict[str, str], published: Any
+) -> None:
+    """'late' without its minutes, or more minutes than the session lasts, is a 422 naming the
+    mark's field (it was a 409 'refused by the ledger' with no path); nothing is written."""
+    client = api[1]
+    session = client.get("/v1/sessions", params={"from": "2027-01-04"}, headers=director).json()
+    grp = next(s for s in session if s["participants"])
+    first, *_ = grp["participants"]
+    url = f"/v1/sessions/{grp['session_id']}/attendance"
+    for late in ({"status": "late"}, {"status": "late", "minutes": 500}):
+        marks = {
+            "marks": [{"participant": first, "status": "present"}, {"participant": first, **late}]
+        }
+        body = _problem(client.post(url, json=marks, headers=director), 422)
+        assert body["path"] == "marks[1].minutes"
+        assert "late" in body["detail"] or "500 minutes" in body["detail"]
+    assert client.get(url, headers=director).json() == [], "all marks or none"
+
+
+def test_a_body_that_is_not_json_is_a_400(api: Any, director: dict[str, str]) -> None:
+    headers = {**director, "Content-Type": "application/json"}
+    answer = api[1].post("/v1/terms", content=b'{"format": "otgroups.term/1"', headers=headers)
+    body = _problem(answer, 400)
+    assert body["detail"].startswith("the body is not JSON: ") and "path" not in body
+
+
 def test_an_infeasible_term_is_explained(api: Any, director: dict[str, str]) -> None:
     client = api[1]
     doc = tiny_term()

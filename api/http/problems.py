@@ -101,6 +101,10 @@ def _validation(request: Request, exc: RequestValidationError) -> ApiProblem:
     problems = []
     for item in exc.errors():
         loc = tuple(item.get("loc", ()))
+        if item.get("type") == "json_invalid":  # not a bad field: no JSON document at all
+            reason = (item.get("ctx") or {}).get("error", "not JSON")
+            detail = f"the body is not JSON: {reason} at character {loc[-1] if loc else 0}"
+            return ApiProblem(400, "malformed-body", "Malformed request body", detail)
         if loc[:1] == ("body",):
             problems += problems_from_errors([item], skip=1)
         else:

@@ -10,10 +10,12 @@ from api.http.access import audited, touch
 from api.http.auth import Principal, require
 from api.http.deps import V1, IdPath, LedgerDep
 from api.http.examples import one
+from api.http.problems import ApiProblem
 from api.http.schemas import AttendanceRequest, MarkDoc
 from api.http.scope import check_staff
-from ledger.attendance import Mark, attendance_of, record_in, session_row
+from ledger.attendance import Mark, MinutesError, attendance_of, record_in, session_row
 from ledger.store import Ledger
+from models.errors import Problem
 
 router = APIRouter(prefix=V1, tags=["attendance"], dependencies=[Depends(audited)])
 Writer = Annotated[Principal, Depends(require("attendance:write"))]
@@ -61,9 +63,15 @@ def mark(
     _check(ledger, who, session_id)
     by = body.by or f"token {who.token_id}"
     with ledger.write() as s:
-        rows = [
-            record_in(s, session_id, m.participant, m.status, m.minutes, by) for m in body.marks
-        ]
+        rows = []
+        for i, m in enumerate(body.marks):
+            try:
+                rows.append(record_in(s, session_id, m.participant, m.status, m.minutes, by))
+            except MinutesError as exc:
+                problem = Problem(f"marks[{i}].minutes", str(exc))
+                raise ApiProblem(
+                    422, "invalid-input", "Invalid input", str(problem), errors=[problem]
+                ) from None
         return [
             MarkDoc(
                 attendance_id=r.id,
