@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.makeups import Search, as_dicts
 from ledger.publish import publish
 from ledger.schema import DatedSession, Enrollment
-from ledger.state import day_schedule, published_cached
+from ledger.state import check_known, day_schedule, published_cached
 from ledger.store import Ledger
 from models import Schedule, Term, format_time
 
@@ -100,6 +100,7 @@ def dated_sessions(
     if last < first or (last - first).days >= MAX_RANGE_DAYS:
         raise ValueError(f"a date range is 1 to {MAX_RANGE_DAYS} days, first to last")
     pub = published_cached(s)
+    check_known(s, pub, participant=participant, section=section)
     query = (
         select(DatedSession)
         .where(DatedSession.date >= first, DatedSession.date <= last)

@@ -55,6 +55,7 @@ from ledger.schema import DatedSession
 from ledger.state import (
     NothingPublishedError,
     RefusedError,
+    UnknownIdError,
     UnknownVersionError,
     published_cached,
     version_documents,
@@ -118,6 +119,7 @@ def command(f: F) -> F:
                 UnknownParticipantError,
                 UnknownMakeupError,
                 UnknownVersionError,
+                UnknownIdError,
             ) as exc:
                 err.print(f"Input error: {exc}")
                 raise typer.Exit(2) from None

@@ -25,7 +25,7 @@ from ledger.schema import (
     MakeupCancellation,
     SessionCancellation,
 )
-from ledger.state import RefusedError, closed_days, published_cached
+from ledger.state import RefusedError, check_known, closed_days, published_cached
 from ledger.store import Ledger
 from models import format_time
 
@@ -158,7 +158,9 @@ def record_in(
         is not None
     ):
         raise SessionCancelledError(f"{where} is cancelled: no attendance can be recorded for it")
-    if row.date in closed_days(s, published_cached(s)):
+    pub = published_cached(s)
+    check_known(s, pub, participant=participant)
+    if row.date in closed_days(s, pub):
         raise SessionCancelledError(f"{where} falls on a closure day: the clinic was shut")
     if not on_roster(s, row, participant):
         raise NotOnRosterError(

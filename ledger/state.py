@@ -37,6 +37,29 @@ class NothingPublishedError(LookupError):
     """The ledger holds no published schedule yet."""
 
 
+class UnknownIdError(LookupError):
+    """A participant, group type or section the published term does not have."""
+
+
+def check_known(
+    s: Session,
+    pub: Published,
+    participant: str | None = None,
+    group_type: str | None = None,
+    section: str | None = None,
+) -> None:
+    """:class:`UnknownIdError` for an id the term in force (or, for a section, any dated
+    session) does not name: a filter on a typo answers 404, not an empty list."""
+    if participant is not None and all(p.id != participant for p in pub.term.participants):
+        raise UnknownIdError(f"no participant {participant!r} in the term")
+    if group_type is not None and all(g.id != group_type for g in pub.term.group_types):
+        raise UnknownIdError(f"no group type {group_type!r} in the term")
+    if section is not None and all(x.id != section for x in pub.schedule.sections):
+        held = s.scalar(select(DatedSession.id).where(DatedSession.section == section).limit(1))
+        if held is None:
+            raise UnknownIdError(f"no section {section!r} in the term")
+
+
 class UnknownVersionError(LookupError):
     """No published schedule version has that number."""
 

@@ -38,7 +38,14 @@ from sqlalchemy.orm import Session
 
 from ledger.marks import discharged
 from ledger.schema import Offer, OfferResponse, WaitlistEntry, WaitlistExit, as_utc
-from ledger.state import Days, Published, RefusedError, open_holds, published_cached
+from ledger.state import (
+    Days,
+    Published,
+    RefusedError,
+    check_known,
+    open_holds,
+    published_cached,
+)
 from ledger.store import Ledger
 from ledger.weekly import (
     assign_rides,
@@ -213,6 +220,8 @@ def waitlist_in(s: Session) -> list[Waiting]:
 def waitlist(ledger: Ledger, group_type: str | None = None) -> list[Waiting]:
     """The standing waitlist (of one group type), in offer order."""
     with ledger.read() as s:
+        if group_type is not None:
+            check_known(s, published_cached(s), group_type=group_type)
         found = waitlist_in(s)
     return [w for w in found if group_type is None or w.group_type == group_type]
 

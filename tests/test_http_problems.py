@@ -100,6 +100,23 @@ def test_unknown_ids_are_404(api: Any, director: dict[str, str], published: Any)
     _problem(client.post("/v1/offers/777/accept", headers=director), 404)
     _problem(client.get("/v1/schedules/55", headers=director), 404)
     _problem(client.get("/v1/nowhere", headers=director), 404)
+    # a filter or a mark on an id the term does not have: 404, not an empty answer or a 409
+    week = {"from": "2027-01-04", "to": "2027-01-08"}
+    for params, named in [
+        ({**week, "participant": "P99"}, "no participant 'P99' in the term"),
+        ({**week, "section": "grp-9"}, "no section 'grp-9' in the term"),
+    ]:
+        assert (
+            _problem(client.get("/v1/sessions", params=params, headers=director), 404)["detail"]
+            == named
+        )
+    typo = client.get("/v1/waitlist", params={"group_type": "arts"}, headers=director)
+    assert _problem(typo, 404)["detail"] == "no group type 'arts' in the term"
+    assert client.get("/v1/waitlist", params={"group_type": "art"}, headers=director).is_success
+    session = client.get("/v1/sessions", params=week, headers=director).json()[0]["session_id"]
+    marks = {"marks": [{"participant": "P99", "status": "present"}]}
+    url = f"/v1/sessions/{session}/attendance"
+    assert "P99" in _problem(client.post(url, json=marks, headers=director), 404)["detail"]
 
 
 def test_lost_races_and_refusals_are_409(

@@ -947,7 +947,7 @@ def test_term_commands_fail_in_one_plain_line(tmp_path: Path) -> None:
     for args, code, words in [
         (("attend", "999999", "P0001", "present"), 2, "no session 999999"),
         (("attend", "1", "P0001", "sleeping"), 2, "is not one of"),
-        (("attend", "1", "P9999", "present"), 1, "P9999 is not on the roster of session 1"),
+        (("attend", "1", "P9999", "present"), 2, "no participant 'P9999' in the term"),
         (("makeup", "P9999", "--missed", "1"), 1, "P9999 is not a participant"),
         (("book", "P9999", "--missed", "1", "--option", "1"), 1, "P9999 is not a participant"),
     ]:
