@@ -8,7 +8,8 @@ pinned (sections, times, rooms, staff, members and rides unchanged), against the
 refused on the dates is left out and the choice made again, so another section of the type can
 take them; a request that is not placed is waitlisted with its reasons. The result is
 published from ``from_date`` (new term and schedule versions; the newcomer's van runs
-included).
+included). A discharged participant is admitted again the same way, from their discharge date
+on: their new document replaces the discharged entry.
 
 **Discharge** (:func:`discharge`). The participant leaves every section from ``from_date``: a
 new version without them (their enrollments end the day before, their waitlist entries exit as
@@ -196,11 +197,14 @@ class Merged:
 
 
 def _with_newcomer(term: Term, participant_doc: dict[str, Any]) -> Term:
-    """The term with the new participant added and checked; a problem with the newcomer names
-    its path in their own document (``participant.age_band``), not in the whole term's list."""
+    """The term with the new participant added (or, readmitted, their discharged entry replaced)
+    and checked; a problem with the newcomer names its path in their own document
+    (``participant.age_band``), not in the whole term's list."""
     doc = document(term)
-    doc["participants"].append(participant_doc)
-    mine = f"participants[{len(doc['participants']) - 1}]"
+    people = doc["participants"]
+    at = next((i for i, p in enumerate(people) if p["id"] == participant_doc["id"]), len(people))
+    people[at : at + 1] = [participant_doc]
+    mine = f"participants[{at}]"
     try:
         return parse_term(doc, source=f"participant {participant_doc['id']}")
     except ContractError as exc:
@@ -225,8 +229,7 @@ def admit(
     pid = participant_doc["id"]
     with ledger.write() as s:
         pub = published_cached(s)
-        if any(p.id == pid for p in pub.term.participants):
-            raise AdmissionError(f"{pid} is already a participant of the term")
+        _check_readmission(pub, pid, from_date)
         lock_change(ledger, s, pub, [pid], from_date)
         check_start(pub, from_date)
         term = _with_newcomer(pub.term, participant_doc)
@@ -248,7 +251,9 @@ def admit(
             if r.group_type not in placed
         ]
         new = new.model_copy(update={"waitlist": [*weekly.waitlist, *waiting]})
-        number = republish(ledger, s, pub, term, new, from_date, f"admit {pid}")
+        again = any(p.id == pid for p in pub.term.participants)
+        note = f"readmit {pid}" if again else f"admit {pid}"
+        number = republish(ledger, s, pub, term, new, from_date, note)
         priority = {r.group_type: r.priority for r in person.requests}
         return Admission(
             pid,
@@ -261,6 +266,25 @@ def admit(
                 for r in new.transport
                 if pid in r.participants
             ],
+        )
+
+
+def _check_readmission(pub: Published, pid: str, from_date: dt.date) -> None:
+    """A participant of the term may come back only once discharged, and from their discharge
+    date on (their document then replaces the discharged one: new requests, new hours)."""
+    person = next((p for p in pub.term.participants if p.id == pid), None)
+    if person is None:
+        return
+    mark = discharged(person)
+    if mark is None:
+        raise AdmissionError(
+            f"{pid} is already a participant of the term (in sections or waiting): to change "
+            "their requests, discharge them and admit them again"
+        )
+    left = dt.date.fromisoformat(str(mark.get("from")))
+    if from_date < left:
+        raise AdmissionError(
+            f"{pid} is discharged from {left}: they can be admitted again from {left} on"
         )
 
 
