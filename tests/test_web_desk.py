@@ -238,6 +238,38 @@ def test_waitlists_participant_week_and_discharge(served):
         assert "published" in text_of(accepted.text)
 
 
+def test_a_day_the_desk_cannot_show_is_said_not_swapped(served):
+    """A date typed another way, or outside the term, showed another day without a word: a VA
+    could mark attendance on the wrong day. Now the page says which day it shows instead."""
+    app, client = served
+    login(client, token_for(app, "scheduler"))
+    for typed, said in [
+        ("05/01/2027", "'05/01/2027' is not a date (YYYY-MM-DD): showing"),
+        ("2030-01-01", "2030-01-01 is outside the term (2027-09-13 to"),
+    ]:
+        first = client.get("/desk/today", params={"date": typed}, follow_redirects=False)
+        assert first.status_code == 303
+        shown = client.get(first.headers["location"])
+        assert shown.status_code == 200 and said in text_of(shown.text)
+    week = client.get("/desk/participants/P0001", params={"date": "garbage"})
+    assert "'garbage' is not a date (YYYY-MM-DD): showing" in text_of(week.text)
+    plain = client.get(f"/desk/today?date={DEMO_DAY}")
+    assert "is not a date" not in plain.text and "outside the term" not in plain.text
+
+
+def test_a_desk_discharge_names_the_sections_it_leaves_short(served):
+    app, client = served
+    csrf = login(client, token_for(app, "scheduler"))
+    gone = client.post(
+        "/desk/admissions/discharge",
+        data={"csrf": csrf, "participant": "P0039", "from_date": "2027-09-22", "reason": ""},
+    )
+    said = text_of(gone.text)
+    assert "P0039 discharged from 2027-09-22" in said
+    for section in ("teen-social-skills-1", "teen-coping-1"):
+        assert f"{section} has 2 member(s), under" in said
+
+
 # -- the director's desk ----------------------------------------------------------------------
 
 

@@ -44,6 +44,21 @@ def parse_day(value: str | None, pub: Published | None) -> dt.date:
     return day
 
 
+def day_notice(value: str | None, pub: Published | None) -> str | None:
+    """Why :func:`parse_day` does not show ``value`` itself (not a date, or outside the term),
+    so a page can say so instead of showing another day without a word; None when it does."""
+    if not value:
+        return None
+    day = form_date(value)
+    if day is None:
+        return f"{not_a_date(value)[:-1]}: showing {parse_day('', pub):%a %d %b %Y} instead."
+    shown = parse_day(value, pub)
+    if shown != day and pub is not None:
+        term = pub.term.term
+        return f"{day} is outside the term ({term.start} to {term.end}): showing {shown} instead."
+    return None
+
+
 MAX_QUERY_VALUE = 200
 """Longer values are not carried into a redirect (a 100 KB Location header helps no one)."""
 

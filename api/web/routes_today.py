@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from api.ledger_views import dated_sessions
 from api.web import render
-from api.web.common import MAX_QUERY_VALUE, desk_url, done, log_access, parse_day, published_or_none
+from api.web.common import (
+    MAX_QUERY_VALUE,
+    day_notice,
+    desk_url,
+    done,
+    log_access,
+    parse_day,
+    published_or_none,
+)
 from api.web.session import Desk, page
 from ledger import attendance
 from ledger.schema import MAX_ID
@@ -91,6 +99,9 @@ def today(
 ) -> Response:
     pub = published_or_none(desk.ledger)
     day = parse_day(date, pub)
+    notice = day_notice(date, pub)
+    if notice:
+        return done(request, desk_url("desk", "today", date=day.isoformat()), notice, "error")
     listed = _day(desk, day) if pub else []
     log_access(request, {p for row in listed for p in row["participants"]})
     return render.page(
@@ -158,6 +169,10 @@ def participant_week(
             error=f"No participant {pid} in the published term.",
         )
     day = parse_day(date, pub)
+    notice = day_notice(date, pub)
+    if notice:
+        back = desk_url("desk", "participants", pid, date=day.isoformat())
+        return done(request, back, notice, "error")
     monday = monday_of(day)
     first = max(monday, pub.term.term.start)
     last = min(monday + dt.timedelta(days=6), pub.term.term.end)

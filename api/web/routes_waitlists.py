@@ -160,6 +160,7 @@ def discharge(
     except RefusedError as exc:
         return done(request, "/desk/admissions", f"Not discharged: {exc}", "error")
     offered = [o.label() for o in report.offers]
+    short = [m.label() for m in report.under_min]
     left = ", ".join(report.left) or "no section"
     message = f"{pid} discharged from {day} (v{report.version}); left {left}."
-    return done(request, "/desk/admissions", " ".join([message, *offered]))
+    return done(request, "/desk/admissions", " ".join([message, *offered, *short]))
