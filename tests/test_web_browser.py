@@ -207,3 +207,28 @@ def test_director_solves_and_publishes(browser: object, tmp_path: Path) -> None:
         assert not errors, errors
     finally:
         service.stop()
+
+
+def test_the_api_documentation_renders_with_no_network(browser: object, tmp_path: Path) -> None:
+    """/docs draws from the service's own files: a clinic network without internet (or a
+    firewall) still shows the whole API. Requests off the loopback are refused here."""
+    service = Service(tmp_path / "docs.sqlite")
+    elsewhere: list[str] = []
+
+    def only_here(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(service.url):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            elsewhere.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    try:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.route("**/*", only_here)
+        page.goto(service.url + "/docs")
+        page.locator(".swagger-ui .info .title").filter(has_text="otgroups").wait_for()
+        page.get_by_text("/v1/sessions", exact=True).first.wait_for()
+        assert elsewhere == []
+    finally:
+        service.stop()

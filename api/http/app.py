@@ -15,6 +15,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from api.http import problems
 from api.http.access import AccessLogMiddleware, AccessLogWriter
@@ -27,6 +28,8 @@ from api.web import mount_web, views
 from ledger.state import NothingPublishedError, published_cached
 from ledger.store import Ledger, open_ledger
 
+DOCS_ASSETS = "/docs-assets"
+"""Where the documentation page's Swagger UI files are served from."""
 DESCRIPTION = """\
 The otgroups service: upload a contract term, solve it as a job, publish the schedule into the
 term ledger, and run the term — attendance, makeups, waitlists and offers, admissions,
@@ -78,12 +81,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.access_log.close()
             app.state.ledger.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs loads its scripts from here, not from a CDN
         title="otgroups",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
         responses={},
+        static_url=DOCS_ASSETS,
+        redoc_url=None,  # ReDoc fetches its logo from its CDN; /docs has the whole API
     )
     app.state.settings = settings
     problems.install(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-NOT_DESK = ("/v1", "/healthz", "/docs", "/redoc", "/openapi.json")
+NOT_DESK = ("/v1", "/healthz", "/docs", "/redoc", "/openapi.json")  # /docs-assets too
 HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
