@@ -62,6 +62,9 @@ def problems_from_errors(errors: Iterable[Any], skip: int = 0) -> list[Problem]:
             message = message.removeprefix(prefix)
         if item["type"] == "missing":
             message = "required field is missing"
+        elif item["type"] == "too_short" and isinstance(item.get("input"), list | str):
+            least = (item.get("ctx") or {}).get("min_length", 1)
+            message = "empty; a value is required" if least == 1 else f"needs at least {least}"
         elif item["type"] not in {"value_error", "assertion_error"} and "input" in item:
             value = item["input"]
             if not isinstance(value, dict | list):

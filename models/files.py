@@ -101,6 +101,15 @@ def load_records(path: str | Path, term: Term) -> Records:
     return parse_records(read_json(path), term, source=str(path))
 
 
+NOT_A_TERM_FILE = {
+    ".xls": "an old-format Excel file: save it as an Excel Workbook (.xlsx) and use that",
+    ".ods": "an OpenDocument spreadsheet: save it as an Excel Workbook (.xlsx) and use that",
+    ".csv": "one CSV file: a term in CSV is a folder of files, one per sheet "
+    "(otgroups convert term.json FOLDER writes one to start from)",
+}
+"""Files people try as a term, and what to do instead (read as JSON they fail obscurely)."""
+
+
 def load_term(path: str | Path) -> Term:
     """Load a term from JSON, an ``.xlsx`` workbook or a folder of CSV files."""
     path = Path(path)
@@ -112,6 +121,8 @@ def load_term(path: str | Path) -> Term:
         from models.spreadsheet import read_term_workbook
 
         return read_term_workbook(path)
+    if path.suffix.lower() in NOT_A_TERM_FILE:
+        raise ContractError(str(path), [Problem("", NOT_A_TERM_FILE[path.suffix.lower()])])
     return parse_term(read_json(path), source=str(path))
 
 

@@ -105,6 +105,11 @@ def test_unknown_fields_are_kept() -> None:
             lambda d: d["term"].update(closures=["2027-01-18", "20270215"]),
             "term.closures[1]: '20270215' is not a date like '2027-01-04'",
         ),
+        # an empty list where one item at least is needed
+        (
+            lambda d: d["calendar"].update(days=[]),
+            "calendar.days: empty; a value is required",
+        ),
         # bad time zone
         (
             lambda d: d["clinic"].update(timezone="Mars/Olympus"),
@@ -251,3 +256,20 @@ def test_carry_over_keeps_what_the_term_has_and_names_the_rest() -> None:
         "today.json names what the term no longer has (1 room (gone-room); 1 staff member (ot9); "
         "1 participant (P7)): their places are not kept"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("term.xls", "an old-format Excel file: save it as an Excel Workbook (.xlsx)"),
+        ("term.ods", "an OpenDocument spreadsheet: save it as an Excel Workbook (.xlsx)"),
+        ("participants.csv", "one CSV file: a term in CSV is a folder of files, one per sheet"),
+    ],
+)
+def test_a_file_that_is_not_a_term_says_what_to_do(tmp_path: Path, name: str, said: str) -> None:
+    """Read as JSON these failed with a codec error ('utf-8' codec can't decode byte 0x87)."""
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0 not json")
+    with pytest.raises(ContractError) as caught:
+        load_term(path)
+    assert said in str(caught.value.problems[0])

@@ -210,6 +210,18 @@ def test_windows_ranges_and_shared_pm() -> None:
     ] + [{"day": "fri", "start": 660, "end": 780}]
 
 
+def test_days_as_the_tool_prints_them_are_read_back() -> None:
+    """The summary and explain print ``Mon/Wed 10:00-11:00``: typed into a cell, it reads."""
+    assert windows("Mon/Wed 09:00-12:00") == [
+        {"day": d, "start": 540, "end": 720} for d in ("mon", "wed")
+    ]
+    assert windows("Tue-Thu/Sat 9-10") == [
+        {"day": d, "start": 540, "end": 600} for d in ("tue", "wed", "thu", "sat")
+    ]
+    with pytest.raises(CellError, match="'Mon/Funday 9-10' is not a window"):
+        windows("Mon/Funday 9-10")
+
+
 # -- errors name sheet, row and column -------------------------------------------------------
 
 

@@ -22,8 +22,10 @@ _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satu
 _DASH = r"\s*(?:[-–—]|\bto\b)\s*"
 _CLOCK = r"\d{1,2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s*m\.?)?"
 _CLOCK_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2})(?::(\d{2}))?)?\s*(?:([ap])\.?\s*m\.?)?$", re.I)
+_DAY_TERM = r"[a-z]+\.?(?:\s*[-–—]\s*[a-z]+\.?)?"
 _WINDOW_RE = re.compile(
-    rf"^(?P<days>[a-z]+\.?(?:\s*[-–—]\s*[a-z]+\.?)?)\s*:?\s*(?P<start>{_CLOCK}){_DASH}(?P<end>{_CLOCK})$",
+    rf"^(?P<days>{_DAY_TERM}(?:\s*/\s*{_DAY_TERM})*)\s*:?\s*"
+    rf"(?P<start>{_CLOCK}){_DASH}(?P<end>{_CLOCK})$",
     re.I,
 )
 _WHOLE_RE = re.compile(r"^[+-]?\d+(?:\.0*)?$")
@@ -204,6 +206,11 @@ def day(word: str) -> str:
     raise CellError(f"{word!r} is not a day like 'Mon'")
 
 
+def day_spans(word: str) -> list[str]:
+    """Days joined by ``/`` as the tool prints them (``Mon/Wed``), each one or a range."""
+    return [d for part in word.split("/") for d in day_span(part)]
+
+
 def day_span(word: str) -> list[str]:
     """One day, or a range such as ``Mon-Fri`` (in week order)."""
     first, _, last = [*re.split(r"\s*([-–—])\s*", word.strip(), maxsplit=1), "", ""][:3]
@@ -216,11 +223,11 @@ def day_span(word: str) -> list[str]:
 
 
 def days(value: object) -> list[str]:
-    """Days such as ``Mon; Wed; Fri`` or ``Mon-Fri``."""
+    """Days such as ``Mon; Wed; Fri``, ``Mon/Wed`` or ``Mon-Fri``."""
     found, bad = [], []
     for item in split_items(value):
         try:
-            found.extend(day_span(item))
+            found.extend(day_spans(item))
         except CellError as exc:
             bad.append(str(exc))
     if bad:
@@ -273,14 +280,14 @@ def _window(item: str) -> list[dict[str, Any]]:
     if start is None or end is None:
         raise CellError(f"{item!r} is not a window like 'Mon 09:00-12:00'")
     try:
-        span = day_span(match["days"])
+        span = day_spans(match["days"])
     except CellError:
         raise CellError(f"{item!r} is not a window like 'Mon 09:00-12:00'") from None
     return [{"day": d, "start": start, "end": end} for d in span]
 
 
 def windows(value: object) -> list[dict[str, Any]]:
-    """Weekly windows such as ``Mon 09:00-12:00; Tue-Thu 9-12:30``."""
+    """Weekly windows such as ``Mon 09:00-12:00; Tue-Thu 9-12:30; Mon/Wed 13:00-15:00``."""
     found, bad = [], []
     for item in split_items(value):
         try:
