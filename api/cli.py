@@ -309,8 +309,11 @@ def explain_command(
     """One participant's week and why each unplaced request is unplaced."""
     term = load_term(term_path)
     schedule = load_schedule(schedule_path, term)
-    if participant not in {p.id for p in term.participants}:
-        raise StopError(2, f"Input error: no participant {participant!r} in {term_path}")
+    ids = {p.id for p in term.participants}
+    if participant not in ids:
+        same = sorted(pid for pid in ids if pid.casefold() == participant.casefold())
+        hint = f" (did you mean {same[0]!r}?)" if same else ""
+        raise StopError(2, f"Input error: no participant {participant!r} in {term_path}{hint}")
     schedule.waitlist = build_waitlist(term, schedule, prepare(term), only={participant})
     out.print(participant_week(term, schedule, participant))
 

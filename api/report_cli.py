@@ -54,5 +54,5 @@ def report_command(
     day = as_of.date() if as_of is not None else None
     html = build_report(term, schedule, records, day)
     write_report(out_path, html)
-    what = "with the audit summary" if records is not None else "without an audit (no records)"
+    what = "with the audit summary" if records is not None else "no audit: no records given"
     out.print(f"Report written to {out_path} ({what})", highlight=False)

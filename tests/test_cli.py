@@ -58,6 +58,9 @@ def test_explain_shows_week_and_reasons(small_schedule: Path) -> None:
     assert "age band adolescent" in result.output
     missing = run("explain", SMALL, str(small_schedule), "P99")
     assert missing.exit_code == 2 and "no participant 'P99'" in missing.output
+    assert "did you mean" not in missing.output
+    lower = run("explain", SMALL, str(small_schedule), "p07")
+    assert lower.exit_code == 2 and "(did you mean 'P07'?)" in lower.output
 
 
 def test_malformed_term_exits_2_names_path_and_writes_nothing(tmp_path: Path) -> None:

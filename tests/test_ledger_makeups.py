@@ -907,6 +907,8 @@ def test_term_commands_publish_attend_makeup_and_book(tmp_path: Path) -> None:
     assert "Published schedule v1 from 2027-09-13" in result.output
     listing = cli("term", "sessions", "2027-09-13", "--db", db, "--json")
     rows = json.loads(listing.output)
+    saturday = cli("term", "sessions", "2027-09-18", "--db", db)
+    assert saturday.output.strip() == "No sessions on Sat 2027-09-18."
     cooking = next(r for r in rows if r["section"] == "stress-management-1")
     sid, pid = str(cooking["session_id"]), cooking["participants"][1]
     result = cli("term", "attend", sid, pid, "absent", "--db", db)

@@ -85,7 +85,7 @@ def test_report_without_records_has_no_audit(tmp_path: Path) -> None:
     out = tmp_path / "nested" / "term.html"
     result = run("report", TERM, SCHEDULE, "--out", out)
     assert result.exit_code == 0, result.output
-    assert "without an audit" in result.output
+    assert "(no audit: no records given)" in result.output
     html = out.read_text(encoding="utf-8")
     assert 'id="timetable"' in html
     assert "Billing and documentation audit" not in html
