@@ -369,10 +369,10 @@ def sessions_command(
         f"{' (cancelled)' if d['cancelled'] else ''}  {d['room'] or d['vehicle']}  "
         f"{', '.join(d['staff'])}  [{len(d['participants'])}] {' '.join(d['participants'])}"
         for d in listed
-    ] or [
-        f"No sessions on {day.date():%a %Y-%m-%d}"
-        + (f" for {participant}." if participant else ".")
     ]
+    if not listed:
+        whose = f" for {participant}" if participant else ""
+        lines = [f"No sessions on {day.date():%a %Y-%m-%d}{whose}."]
     _emit(as_json, listed, "\n".join(lines))
 
 
