@@ -172,6 +172,18 @@ def test_a_body_that_is_not_json_is_a_400(api: Any, director: dict[str, str]) ->
     assert body["detail"].startswith("the body is not JSON: ") and "path" not in body
 
 
+def test_an_offer_nobody_fits_creates_nothing_and_says_200(
+    api: Any, director: dict[str, str], published: Any
+) -> None:
+    """Nobody waits in the tiny term: no offer is made, so the answer is not '201 Created'."""
+    body = {"target": "grp-1", "from_date": "2027-01-11"}
+    answer = api[1].post("/v1/offers", json=body, headers=director)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["offer"] is None
+    documented = api[1].get("/openapi.json").json()["paths"]["/v1/offers"]["post"]["responses"]
+    assert {"200", "201"} <= set(documented)
+
+
 def test_an_infeasible_term_is_explained(api: Any, director: dict[str, str]) -> None:
     client = api[1]
     doc = tiny_term()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
@@ -61,15 +61,28 @@ def offers(
     return found
 
 
-@router.post("/offers", status_code=201, response_model=dict[str, Any])
+@router.post(
+    "/offers",
+    status_code=201,
+    response_model=dict[str, Any],
+    responses={200: {"description": "No offer made: no waiting request fits (offer is null)"}},
+)
 def offer(
-    request: Request, body: OfferRequest, ledger: LedgerDep, settings: SettingsDep, _: Writer
+    request: Request,
+    response: Response,
+    body: OfferRequest,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    _: Writer,
 ) -> dict[str, Any]:
     """Offer a free place of a section (or of any section of a type) to the first waiting
-    request it fits; those passed over are listed with the reason."""
+    request it fits (201, the offer made); those passed over are listed with the reason. When
+    none fits, nothing is created: 200 with ``offer`` null."""
     hours = body.hours or settings.offer_hours
     result = offer_next(ledger, body.target, body.from_date, dt.timedelta(hours=hours)).to_json()
     _offered(request, result["offer"])
+    if result["offer"] is None:
+        response.status_code = 200
     return result
 
 
