@@ -240,15 +240,18 @@ def attend_command(
         int | None, typer.Option("--minutes", min=0, help="Minutes attended.")
     ] = None,
     by: Annotated[str, typer.Option("--by", help="Who records the mark.")] = "",
+    now: Now = None,
     db: Db = DEFAULT_URL,
     as_json: Json = False,
 ) -> None:
-    """Record attendance at a dated session (a new mark supersedes the earlier one)."""
+    """Record attendance at a dated session (a new mark supersedes the earlier one); only
+    excused before the session starts."""
     if status not in STATUSES:
         raise _StopError(2, f"Input error: STATUS {status!r} is not one of {', '.join(STATUSES)}")
     ledger = _ledger(db)
     try:
-        mark = record(ledger, session_id, participant, status, minutes, by)
+        clock = now or dt.datetime.now(dt.UTC)
+        mark = record(ledger, session_id, participant, status, minutes, by, clock)
         with ledger.read() as s:
             row = s.get(DatedSession, session_id)
             assert row is not None

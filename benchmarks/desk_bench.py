@@ -114,7 +114,8 @@ def _login(client: TestClient, token: str) -> str:
 def run(participants: int, repeats: int) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as folder:
         ctx = _prepare(Path(folder), participants)
-        app = create_app(Settings(db_url=f"sqlite:///{ctx['db']}"))
+        evening = dt.datetime.combine(ctx["day"], dt.time(23, 0))  # the day's marks can be made
+        app = create_app(Settings(db_url=f"sqlite:///{ctx['db']}", now=evening))
         timed = Timed(app)
         with TestClient(timed) as client:
             csrf = _login(client, ctx["token"])

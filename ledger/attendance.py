@@ -25,9 +25,10 @@ from ledger.schema import (
     MakeupCancellation,
     SessionCancellation,
 )
-from ledger.state import RefusedError, check_known, closed_days, published_cached
+from ledger.state import Published, RefusedError, check_known, closed_days, published_cached
 from ledger.store import Ledger
 from models import format_time
+from models.dated import clinic_time
 
 STATUSES: Final = ("present", "late", "left-early", "absent", "excused")
 MISSED: Final = ("absent", "excused")
@@ -40,6 +41,14 @@ class AttendanceError(RefusedError):
 
 class MinutesError(AttendanceError):
     """The minutes a mark gives, or leaves out, do not fit its status or the session."""
+
+
+class NotYetHeldError(AttendanceError):
+    """A mark other than ``excused`` for a session that has not started."""
+
+
+AHEAD = ("excused",)
+"""The marks that may be recorded before a session starts (a call-in the day before)."""
 
 
 class UnknownSessionError(AttendanceError, LookupError):
@@ -145,6 +154,7 @@ def record_in(
     status: str,
     minutes: int | None = None,
     recorded_by: str = "",
+    now: dt.datetime | None = None,
 ) -> Attendance:
     """:func:`record` inside the caller's write transaction (flushed, not committed)."""
     if status not in STATUSES:
@@ -162,6 +172,8 @@ def record_in(
     check_known(s, pub, participant=participant)
     if row.date in closed_days(s, pub):
         raise SessionCancelledError(f"{where} falls on a closure day: the clinic was shut")
+    if now is not None and status not in AHEAD:
+        _check_started(pub, row, where, now)
     if not on_roster(s, row, participant):
         raise NotOnRosterError(
             f"{participant} is not on the roster of {where}: neither enrolled in "
@@ -199,12 +211,28 @@ def record(
     status: str,
     minutes: int | None = None,
     recorded_by: str = "",
+    now: dt.datetime | None = None,
 ) -> Attendance:
     """Mark the participant ``status`` at the dated session, in one transaction. ``minutes``
     attended defaults to the session's length for ``present`` and 0 for ``absent``/``excused``;
-    ``late`` and ``left-early`` need it. An earlier mark is superseded, not changed."""
+    ``late`` and ``left-early`` need it. An earlier mark is superseded, not changed. With
+    ``now`` (the clinic's time: the command line, the API and the desk always give it), only
+    ``excused`` may be recorded before the session starts: attendance that has not happened
+    would read as a held, billable session."""
     with ledger.write() as s:
-        return record_in(s, session_id, participant, status, minutes, recorded_by)
+        return record_in(s, session_id, participant, status, minutes, recorded_by, now)
+
+
+def _check_started(pub: Published, row: DatedSession, where: str, now: dt.datetime) -> None:
+    clock = clinic_time(pub.term, now)
+    start = clinic_time(
+        pub.term, dt.datetime.combine(row.date, dt.time()) + dt.timedelta(minutes=row.start)
+    )
+    if start > clock:
+        raise NotYetHeldError(
+            f"{where} starts {start:%Y-%m-%d %H:%M} and it is {clock:%Y-%m-%d %H:%M} at the "
+            f"clinic: only {' or '.join(AHEAD)} can be recorded before a session is held"
+        )
 
 
 def _mark(row: Attendance) -> Mark:

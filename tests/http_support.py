@@ -23,9 +23,15 @@ from tests.helpers import participant, tiny_term
 DOC_ROUTES = {"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
+REHEARSAL_NOW = "2028-01-01T00:00"
+"""The clinic's time the test services run at (``OTGROUPS_NOW``): after every session of the
+tiny and demo terms, so their attendance can be marked (it is refused before a session starts)."""
+
+
 @contextmanager
 def served(tmp_path: Path, **settings: Any) -> Iterator[tuple[FastAPI, TestClient]]:
     """The app on a new SQLite ledger under ``tmp_path``, its lifespan running."""
+    settings.setdefault("now", REHEARSAL_NOW)
     config = Settings(db_url=f"sqlite:///{tmp_path / 'api.sqlite'}", **settings)
     app = create_app(config)
     with TestClient(app) as client:

@@ -184,6 +184,25 @@ def test_an_offer_nobody_fits_creates_nothing_and_says_200(
     assert {"200", "201"} <= set(documented)
 
 
+def test_attendance_ahead_of_a_session_is_only_excused(tmp_path: Any) -> None:
+    """A mark recorded months ahead read as a held, billable session. Before a session starts
+    only 'excused' (a call-in) is recorded; the clinic's time is OTGROUPS_NOW here."""
+    with served(tmp_path, now="2027-01-04T08:30") as (app, client):
+        director = bearer(app, "director")
+        publish_tiny(client, director)
+        listed = client.get("/v1/sessions", params={"from": "2027-01-04"}, headers=director)
+        first = min(listed.json(), key=lambda d: d["start"])
+        pid, url = first["participants"][0], f"/v1/sessions/{first['session_id']}/attendance"
+        assert first["start"] > "08:30"
+        for status in ("present", "absent"):
+            marks = {"marks": [{"participant": pid, "status": status}]}
+            refused = _problem(client.post(url, json=marks, headers=director), 409)
+            assert "only excused can be recorded before a session is held" in refused["detail"]
+            assert "it is 2027-01-04 08:30 at the clinic" in refused["detail"]
+        excused = {"marks": [{"participant": pid, "status": "excused"}]}
+        assert client.post(url, json=excused, headers=director).status_code == 201
+
+
 def test_an_infeasible_term_is_explained(api: Any, director: dict[str, str]) -> None:
     client = api[1]
     doc = tiny_term()

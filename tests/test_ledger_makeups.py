@@ -911,7 +911,10 @@ def test_term_commands_publish_attend_makeup_and_book(tmp_path: Path) -> None:
     assert saturday.output.strip() == "No sessions on Sat 2027-09-18."
     cooking = next(r for r in rows if r["section"] == "stress-management-1")
     sid, pid = str(cooking["session_id"]), cooking["participants"][1]
-    result = cli("term", "attend", sid, pid, "absent", "--db", db)
+    ahead = cli("term", "attend", sid, pid, "absent", "--db", db)  # the clock: 2027 is ahead
+    assert ahead.exit_code == 1 and "only excused can be recorded before" in ahead.output
+    evening = ["--now", "2027-09-13T18:00"]
+    result = cli("term", "attend", sid, pid, "absent", "--db", db, *evening)
     assert result.exit_code == 0 and f"Recorded {pid} absent" in result.output
     now = ["--now", "2027-09-13T07:00"]
     result = cli("term", "makeup", pid, "--missed", sid, "--db", db, *now)

@@ -32,6 +32,7 @@ from ledger.publish import publish
 from ledger.schema import DatedSession
 from ledger.store import open_ledger
 from models import load_schedule, load_term
+from tests.http_support import REHEARSAL_NOW
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -75,6 +76,7 @@ class Service:
             "OTGROUPS_DB_URL": f"sqlite:///{db}",
             "OTGROUPS_MAX_SOLVE_SECONDS": "5",
             "OTGROUPS_SOLVE_WORKERS": "1",
+            "OTGROUPS_NOW": REHEARSAL_NOW,
         }
         code = (
             "import uvicorn; from api.http.app import create_app; "

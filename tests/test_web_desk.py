@@ -171,6 +171,20 @@ def makeup_case(app: FastAPI, page: str) -> tuple[int, str]:
     raise AssertionError("no one on the day's rosters has a makeup option")
 
 
+def test_the_desk_marks_only_excused_ahead_of_a_session(demo_file, tmp_path):
+    """The desk's clock (OTGROUPS_NOW here: the demo's first morning, before any session)."""
+    db = tmp_path / "early.sqlite"
+    db.write_bytes(demo_file.read_bytes())
+    with desk_client(db, now=f"{DEMO_DAY}T07:00") as (app, client):
+        csrf = login(client, token_for(app, "scheduler"))
+        session_id, pid = _first_roster(client.get(f"/desk/today?date={DEMO_DAY}").text)
+        form = {"csrf": csrf, "session_id": session_id, "participant": pid, "date": DEMO_DAY}
+        early = client.post("/desk/attendance", data={**form, "status": "present"})
+        assert "only excused can be recorded before a session is held" in text_of(early.text)
+        excused = client.post("/desk/attendance", data={**form, "status": "excused"})
+        assert f"{pid} marked excused" in text_of(excused.text)
+
+
 def test_makeup_booking_end_to_end(served):
     app, client = served
     csrf = login(client, token_for(app, "scheduler"))

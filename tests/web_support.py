@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.http.auth import new_token
 from api.http.settings import Settings
+from tests.http_support import REHEARSAL_NOW
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -23,6 +24,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 @contextmanager
 def desk_client(db: Path, **settings: object) -> Iterator[tuple[FastAPI, TestClient]]:
     """The service (API and desk) on the SQLite ledger ``db``, its lifespan running."""
+    settings.setdefault("now", REHEARSAL_NOW)
     app = create_app(Settings(db_url=f"sqlite:///{db}", **settings))  # type: ignore[arg-type]
     with TestClient(app) as client:
         yield app, client

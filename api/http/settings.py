@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,3 +25,13 @@ class Settings(BaseSettings):
         "threads only contend for the interpreter lock (and slow whoever holds the write lock)",
     )
     deidentify_salt: str = Field(default="", description="Salt for analysts' de-identified keys")
+    now: dt.datetime | None = Field(
+        default=None,
+        description="The clinic's time that attendance is checked against (a mark other than "
+        "excused needs its session to have started): a rehearsal on a term's future dates, "
+        "e.g. 2027-09-13T18:00 (the clinic's wall clock); default the clock",
+    )
+
+    def clock(self) -> dt.datetime:
+        """:attr:`now`, or the clock (an aware UTC time)."""
+        return self.now or dt.datetime.now(dt.UTC)

@@ -131,7 +131,12 @@ def mark(
     back = desk_url("desk", "today", fragment=f"session-{session_id}", date=date)
     try:
         attendance.record(
-            desk.ledger, session_id, participant, status, recorded_by=desk.principal.label
+            desk.ledger,
+            session_id,
+            participant,
+            status,
+            recorded_by=desk.principal.label,
+            now=request.app.state.settings.clock(),
         )
     except RefusedError as exc:
         return done(request, back, str(exc), "error")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from api.http.access import audited, touch
 from api.http.auth import Principal, require
-from api.http.deps import V1, IdPath, LedgerDep
+from api.http.deps import V1, IdPath, LedgerDep, SettingsDep
 from api.http.examples import one
 from api.http.problems import ApiProblem
 from api.http.schemas import AttendanceRequest, MarkDoc
@@ -55,10 +55,12 @@ def mark(
     session_id: IdPath,
     body: Annotated[AttendanceRequest, Body(openapi_examples=one("Three marks", EXAMPLE))],
     ledger: LedgerDep,
+    settings: SettingsDep,
     who: Writer,
 ) -> list[MarkDoc]:
     """Record marks at a dated session, in one transaction: all are written or none (a person
-    not on that date's roster, a cancelled session or a closed day is a 409)."""
+    not on that date's roster, a cancelled session, a closed day or a session not yet started
+    is a 409; only ``excused`` can be recorded ahead)."""
     touch(request, [m.participant for m in body.marks])
     _check(ledger, who, session_id)
     by = body.by or f"token {who.token_id}"
@@ -66,7 +68,11 @@ def mark(
         rows = []
         for i, m in enumerate(body.marks):
             try:
-                rows.append(record_in(s, session_id, m.participant, m.status, m.minutes, by))
+                rows.append(
+                    record_in(
+                        s, session_id, m.participant, m.status, m.minutes, by, settings.clock()
+                    )
+                )
             except MinutesError as exc:
                 problem = Problem(f"marks[{i}].minutes", str(exc))
                 raise ApiProblem(
