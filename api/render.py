@@ -14,9 +14,14 @@ from models.term import PRIORITIES, Term
 
 
 def _when(section: Section) -> str:
-    days = "/".join(DAY_NAMES[m.day] for m in section.meetings)
+    """``Mon/Wed 10:00-11:00``, or each meeting with its own hours when they differ."""
     m = section.meetings[0]
-    return f"{days} {format_time(m.start)}-{format_time(m.end)}"
+    if all((x.start, x.end) == (m.start, m.end) for x in section.meetings):
+        days = "/".join(DAY_NAMES[x.day] for x in section.meetings)
+        return f"{days} {format_time(m.start)}-{format_time(m.end)}"
+    return "; ".join(
+        f"{DAY_NAMES[x.day]} {format_time(x.start)}-{format_time(x.end)}" for x in section.meetings
+    )
 
 
 def headline(schedule: Schedule) -> Text:
@@ -30,12 +35,27 @@ def headline(schedule: Schedule) -> Text:
     )
 
 
+def reading(schedule: Schedule) -> Text:
+    """The headline's words in plain language, for a director."""
+    gap, bound = schedule.gap, schedule.bound
+    if gap is None or bound is None:
+        closing = "no bound was proven"
+    elif gap == 0:
+        closing = "this schedule is the best possible"
+    else:
+        closing = f"the best possible scores at most {bound - schedule.score} more ({gap:.1%})"
+    return Text(
+        "Score: the placed requests, each weighted by its priority (term weights); proven "
+        f"bound: no schedule of this term can score more; so {closing}.",
+        style="dim",
+    )
+
+
 def summary(term: Term, schedule: Schedule) -> RenderableType:
     """Sections per group with fill, and the waitlist by priority."""
     groups = Table(title="Sections per group", title_justify="left")
-    for col in ("Group", "Sections", "Placed", "Places", "Fill", "Waitlisted", "Meets"):
-        left = col in {"Group", "Meets"}
-        groups.add_column(col, justify="left" if left else "right", overflow="fold")
+    for col in ("Group", "Sections", "Placed", "Places", "Fill", "Waitlisted"):
+        groups.add_column(col, justify="left" if col == "Group" else "right", overflow="fold")
     waiting = Counter(e.group_type for e in schedule.waitlist)
     for gt in term.group_types:
         own = [s for s in schedule.sections if s.group_type == gt.id]
@@ -44,13 +64,21 @@ def summary(term: Term, schedule: Schedule) -> RenderableType:
         fill = f"{placed / places:.0%}" if places else "-"
         groups.add_row(
             gt.label,
-            str(len(own)),
+            str(len(own)) if own else "not running",
             str(placed),
             str(places),
             fill,
             str(waiting.get(gt.id, 0)),
-            "; ".join(_when(s) for s in own) or "not running",
         )
+    sections = Table(title="Sections: when and where", title_justify="left")
+    for col in ("Section", "Meets", "Where", "Members"):
+        sections.add_column(col, justify="right" if col == "Members" else "left", overflow="fold")
+    ordered = sorted(
+        schedule.sections, key=lambda s: (DAYS.index(s.meetings[0].day), s.meetings[0].start, s.id)
+    )
+    for sec in ordered:
+        members = f"{len(sec.participants)}/{term.group_type(sec.group_type).max_size}"
+        sections.add_row(sec.id, _when(sec), _where(term, sec), members)
     requested = Counter(r.priority for p in term.participants for r in p.requests)
     unplaced = Counter(e.priority for e in schedule.waitlist)
     wl = Table(title="Requests by priority", title_justify="left")
@@ -59,18 +87,29 @@ def summary(term: Term, schedule: Schedule) -> RenderableType:
     for prio in PRIORITIES:
         n, w = requested.get(prio, 0), unplaced.get(prio, 0)
         wl.add_row(prio, str(n), str(n - w), str(w), f"{(n - w) / n:.0%}" if n else "-")
-    parts: list[RenderableType] = [headline(schedule), groups, wl]
+    parts: list[RenderableType] = [headline(schedule), reading(schedule), groups, sections, wl]
     if schedule.secondary is not None:
         s = schedule.secondary
         parts.append(
             Text(
-                f"Secondary aims: {s.moved} moved from current enrollment, "
-                f"{s.timetable_changes} sections re-timed/re-roomed/re-staffed, "
-                f"{s.participant_days} participant-days, busiest staff {s.max_staff_sessions} "
-                "sessions/week"
+                "With that score, also kept low (secondary aims): "
+                f"{s.moved} people moved from their current section, "
+                f"{s.timetable_changes} sections with a new time, room or staff, "
+                f"{s.participant_days} participant-days on site a week, "
+                f"{s.max_staff_sessions} meetings a week for the busiest staff member"
             )
         )
     return Group(*parts)
+
+
+def _where(term: Term, section: Section) -> str:
+    if section.room is not None:
+        room = term.room(section.room)
+        return room.name or room.id
+    if section.vehicle is not None:
+        vehicle = term.vehicle(section.vehicle)
+        return f"off site, {vehicle.name or vehicle.id}"
+    return "-"
 
 
 def participant_week(term: Term, schedule: Schedule, pid: str) -> RenderableType:
@@ -78,14 +117,12 @@ def participant_week(term: Term, schedule: Schedule, pid: str) -> RenderableType
     person = term.participant(pid)
     table = Table(title=f"{pid}: week", title_justify="left")
     for col in ("Group", "Section", "Meets", "Where", "Staff"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # an id is read whole, never cut short
     own = [s for s in schedule.sections if pid in s.participants]
     own.sort(key=lambda s: (DAYS.index(s.meetings[0].day), s.meetings[0].start))
     for s in own:
-        where = s.room if s.room is not None else f"off site, vehicle {s.vehicle}"
-        table.add_row(
-            term.group_type(s.group_type).label, s.id, _when(s), where or "-", ", ".join(s.staff)
-        )
+        staff = ", ".join(term.staff_member(x).name or x for x in s.staff)
+        table.add_row(term.group_type(s.group_type).label, s.id, _when(s), _where(term, s), staff)
     parts: list[RenderableType] = [
         Text(
             f"{pid}: {person.program}, {person.age_band}, acuity {person.acuity}, "

@@ -10,11 +10,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 from helpers import DATA, group_type, participant, tiny_schedule, tiny_term, window
+from rich.console import Console
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.render import summary
+from models import load_schedule, load_term
 
 SMALL = str(DATA / "small-term.json")
+EXAMPLES = Path(str(files("models") / "examples"))
 runner = CliRunner()
 
 
@@ -95,6 +99,25 @@ def test_demo_prints_a_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Sections per group" in result.output and "Requests by priority" in result.output
     assert json.loads(out.read_text())["format"] == "otgroups.schedule/1"
+
+
+def test_the_summary_reads_for_a_director() -> None:
+    """The score and bound in words, one line per section with its time and room by name, and
+    each meeting's own hours when a section's meetings differ."""
+    term = load_term(EXAMPLES / "demo_clinic.json")
+    schedule = load_schedule(EXAMPLES / "demo_schedule.json", term)
+    sec = schedule.section("social-skills-1")
+    moved = sec.meetings[1].model_copy(update={"start": 13 * 60, "end": 14 * 60})
+    sec.meetings[1] = moved
+    console = Console(width=100, record=True)
+    console.print(summary(term, schedule))
+    text = console.export_text()
+    gap = schedule.bound - schedule.score
+    assert f"the best possible scores at most {gap} more" in text
+    assert "Sections: when and where" in text
+    line = next(x for x in text.splitlines() if "social-skills-1 " in x)
+    assert "Mon 10:00-11:00; Wed 13:00-14:00" in line and "Group Room C" in line
+    assert "people moved from their current section" in text
 
 
 def test_cpsat_parameters_pass_through_and_are_checked(tmp_path: Path) -> None:
