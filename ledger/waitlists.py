@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -120,12 +121,19 @@ class OfferInfo:
     expired: bool
     """No response yet and past ``expires_at``: it still holds the place until
     :func:`expire_offers` records the expiry."""
+    timezone: str = "UTC"
+    """The clinic's zone, in which :meth:`label` tells the expiry (``expires_at`` is UTC)."""
+
+    @property
+    def expires(self) -> str:
+        """The expiry in the clinic's zone, as people read it (``2027-01-10 06:00 CST``)."""
+        return f"{self.expires_at.astimezone(ZoneInfo(self.timezone)):%Y-%m-%d %H:%M %Z}"
 
     def label(self) -> str:
         state = self.response or ("past its expiry" if self.expired else "open")
         return (
             f"offer {self.offer_id}: {self.section} from {self.from_date} to {self.participant} "
-            f"({self.group_type}), expires {self.expires_at:%Y-%m-%d %H:%M} UTC, {state}"
+            f"({self.group_type}), expires {self.expires}, {state}"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -228,14 +236,16 @@ def waitlist(ledger: Ledger, group_type: str | None = None) -> list[Waiting]:
 
 def offers_in(s: Session, now: dt.datetime | None, open_only: bool = False) -> list[OfferInfo]:
     """Every offer (or only those still open: unanswered and not past expiry), by id."""
-    local = now is not None and now.tzinfo is None
-    moment = utc(now, published_cached(s).term if local else None)
     rows = s.execute(
         select(Offer, WaitlistEntry, OfferResponse.response)
         .join(WaitlistEntry, WaitlistEntry.id == Offer.entry_id)
         .outerjoin(OfferResponse, OfferResponse.offer_id == Offer.id)
         .order_by(Offer.id)
     ).all()
+    if not rows:  # nothing offered (perhaps nothing published): no term to read
+        return []
+    term = published_cached(s).term
+    moment = utc(now, term if now is not None and now.tzinfo is None else None)
     out = []
     for offer, entry, response in rows:
         expires = as_utc(offer.expires_at)
@@ -249,6 +259,7 @@ def offers_in(s: Session, now: dt.datetime | None, open_only: bool = False) -> l
             expires,
             response,
             response is None and expires <= moment,
+            term.clinic.timezone,
         )
         if not open_only or (response is None and not info.expired):
             out.append(info)

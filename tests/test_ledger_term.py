@@ -427,6 +427,8 @@ def test_declined_and_expired_offers_move_to_the_next(tmp_path: Path) -> None:
     now = dt.datetime(2027, 1, 8, 12, 0, tzinfo=dt.UTC)
     first = discharge(handle, "P1", NEXT_MON, now=now).offers[0].offer
     assert first is not None and first.participant == "P6"
+    # 48 hours on: 2027-01-10 12:00 UTC, told in the clinic's zone (the tiny term's Chicago)
+    assert "expires 2027-01-10 06:00 CST, open" in first.label()
     info, nxt = decline(handle, first.offer_id, now=now)
     assert info.response == "declined"
     assert nxt.offer is not None and nxt.offer.participant == "P7"
