@@ -4,7 +4,8 @@ Every function takes ``deidentify`` (and ``salt``): with ``deidentify=True`` par
 replaced by salted keys (:mod:`analysis.deidentify`), in the participant column and inside any
 text that names them. Frames without participants accept the flag too, so a notebook can pass
 one setting everywhere. Times are ``HH:MM`` strings in the clinic's local time; dates are pandas
-datetimes.
+datetimes. Each frame's columns and dtypes are declared (``SECTION_COLUMNS`` …) and the same when
+it is empty, so frames of several terms concatenate.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from models.term import PRIORITIES, Term
 
 Salt = str | bytes | None
 
-_WHERE: dict[str, Dtype] = {"room": TEXT, "vehicle": TEXT}
 SECTION_COLUMNS: dict[str, Dtype] = {
     "section": TEXT,
     "group_type": TEXT,
@@ -48,7 +48,8 @@ SECTION_COLUMNS: dict[str, Dtype] = {
     "days": TEXT,
     "start": TEXT,
     "end": TEXT,
-    **_WHERE,
+    "room": TEXT,
+    "vehicle": TEXT,
     "staff": TEXT,
     "members": "int64",
     "max_size": "int64",
