@@ -16,12 +16,16 @@ from sqlalchemy.orm import Session
 from ledger.makeups import Search, as_dicts
 from ledger.publish import publish
 from ledger.schema import DatedSession, Enrollment
-from ledger.state import check_known, day_schedule, published_cached
+from ledger.state import check_known, day_schedule, published_cached, weekly_on
 from ledger.store import Ledger
 from models import Schedule, Term, format_time
 
 MAX_RANGE_DAYS = 62
 """The longest date range one sessions listing covers."""
+
+
+class OutsideTermError(ValueError):
+    """A date asked about that the term does not have (the message names it)."""
 
 
 class UnknownMissedSessionError(LookupError):
@@ -83,6 +87,18 @@ def missed_session_id(s: Session, section: str, day: dt.date) -> int:
         raise UnknownMissedSessionError(f"no dated session of section {section} on {day}")
     standing = [r for r in rows if r.cancellation is None]
     return (standing or rows)[-1].id
+
+
+def schedule_on(s: Session, day: dt.date | None) -> Schedule:
+    """The latest weekly schedule, or as it stood on ``day`` (:func:`ledger.state.weekly_on`;
+    :class:`OutsideTermError` for a day outside the term)."""
+    pub = published_cached(s)
+    if day is None:
+        return pub.schedule
+    term = pub.term.term
+    if not term.start <= day <= term.end:
+        raise OutsideTermError(f"{day} is outside the term {term.start} to {term.end}")
+    return weekly_on(s, day, pub)
 
 
 def dated_sessions(

@@ -177,6 +177,39 @@ def enrolled(session: Session, day: dt.date) -> dict[str, list[str]]:
     return out
 
 
+def weekly_on(session: Session, day: dt.date, pub: Published) -> Schedule:
+    """The weekly schedule as it stood on ``day``: each section with members enrolled that date,
+    and those members; its meetings, room, vehicle and staff as the version in force on ``day``
+    has them (the highest-numbered one effective by then; for a section it lacks, the newest
+    version that has it); that version's rides of the people enrolled; the latest waitlist."""
+    members = {sid: sorted(pids) for sid, pids in enrolled(session, day).items() if pids}
+    rows = session.execute(
+        select(ScheduleVersion.effective_from, ScheduleVersion.document).order_by(
+            ScheduleVersion.number.desc()
+        )
+    ).all()
+    in_force = next((r for r in rows if r.effective_from <= day), rows[0])
+    definitions: dict[str, dict[str, object]] = {}
+    for row in [in_force, *rows]:
+        if set(members) <= set(definitions):
+            break
+        for sec in json.loads(row.document)["sections"]:
+            definitions.setdefault(sec["id"], sec)
+    sections = [
+        Section.model_validate({**definitions[sid], "participants": pids})
+        for sid, pids in sorted(members.items())
+        if sid in definitions
+    ]
+    riders = {pid for pids in members.values() for pid in pids}
+    rides = []
+    for doc in json.loads(in_force.document).get("transport", []):
+        ride = Ride.model_validate(doc)
+        kept = [pid for pid in ride.participants if pid in riders]
+        if kept:
+            rides.append(ride.model_copy(update={"participants": kept}))
+    return pub.schedule.model_copy(update={"sections": sections, "transport": rides})
+
+
 def sessions_on(
     session: Session, day: dt.date, include_cancelled: bool = False
 ) -> list[DatedSession]:

@@ -203,6 +203,32 @@ def test_attendance_ahead_of_a_session_is_only_excused(tmp_path: Any) -> None:
         assert client.post(url, json=excused, headers=director).status_code == 201
 
 
+def test_rosters_as_they_stood_on_a_date(tmp_path: Any) -> None:
+    """A discharge from a later date leaves the latest schedule at once; a VA printing the
+    rosters of an earlier week asks for that date (the latest is the default)."""
+    with served(tmp_path) as (app, client):
+        director = bearer(app, "director")
+        publish_tiny(client, director)
+        gone = {"participant": "P1", "from_date": "2027-01-18", "reason": "completed"}
+        assert client.post("/v1/discharges", json=gone, headers=director).status_code == 200
+
+        def members(**params: str) -> set[str]:
+            listed = client.get("/v1/sections", params=params, headers=director).json()
+            return {pid for sec in listed for pid in sec["participants"]}
+
+        assert "P1" not in members() and "P1" not in members(date="2027-01-18")
+        assert "P1" in members(date="2027-01-11")
+        early = client.get(
+            "/v1/exports/schedule.csv", params={"date": "2027-01-11"}, headers=director
+        )
+        assert "P1" in early.text
+        assert "P1" not in client.get("/v1/exports/schedule.csv", headers=director).text
+        body = _problem(
+            client.get("/v1/sections", params={"date": "2026-06-01"}, headers=director), 422
+        )
+        assert body["path"] == "date" and "outside the term" in body["detail"]
+
+
 def test_an_infeasible_term_is_explained(api: Any, director: dict[str, str]) -> None:
     client = api[1]
     doc = tiny_term()

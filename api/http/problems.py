@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.http.auth import AuthError
 from api.http.jobs import TooManySolvesError
+from api.ledger_views import OutsideTermError
 from ledger.attendance import NotOnRosterError, SessionCancelledError
 from ledger.makeups import BookingRefused
 from ledger.publish import PublishError
@@ -143,6 +144,9 @@ def classify(exc: Exception) -> ApiProblem | None:
         case IntegrityError() | OperationalError():
             detail = "the ledger changed at the same time or is busy; nothing was written: retry"
             return ApiProblem(409, "concurrent-change", "Concurrent change", detail)
+        case OutsideTermError():
+            problem = Problem("date", str(exc))
+            return ApiProblem(422, "invalid-input", "Invalid input", str(problem), errors=[problem])
         case OverflowError():  # a date or number past what the calendar or the database holds
             detail = "a date or number in the request is out of range; nothing was written"
             return ApiProblem(422, "invalid-input", "Invalid input", detail)
@@ -211,6 +215,7 @@ KNOWN: tuple[type[Exception], ...] = (
     IntegrityError,
     OperationalError,
     OverflowError,
+    OutsideTermError,
 )
 """Exceptions answered by the inner exception middleware (anything else is a 500)."""
 

@@ -3,12 +3,13 @@ staff member or a section, and de-identified CSV frames for analysts (salted key
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from enum import StrEnum
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -19,10 +20,13 @@ from api.http.auth import Principal, require
 from api.http.deps import V1, LedgerDep, SettingsDep
 from api.http.problems import ApiProblem, not_found
 from api.http.scope import check_staff, limited, own_participants
+from api.ledger_views import schedule_on
 from audit import Finding
 from ledger.schema import AuditRun
 from ledger.state import Published, published_cached
 from logistics.calendars import Feeds, participant_feed, staff_feed
+from models import Schedule, Term
+from models.common import IsoDate
 from models.csv_cells import safe_cell
 from models.spreadsheet import schedule_csv, schedule_xlsx
 
@@ -48,26 +52,32 @@ def _download(data: bytes, media: str, name: str) -> Response:
     return Response(data, media_type=media, headers=headers)
 
 
-def _members(pub: Published) -> list[str]:
-    return [pid for s in pub.schedule.sections for pid in s.participants]
+AsOf = Annotated[
+    IsoDate | None, Query(description="Rosters as they stood on this date (default: the latest)")
+]
+
+
+def _schedule(ledger: LedgerDep, day: dt.date | None) -> tuple[Term, Schedule]:
+    with ledger.read() as s:
+        return published_cached(s).term, schedule_on(s, day)
 
 
 @router.get("/schedule.csv", response_class=Response, responses=_file(CSV, "section,group_type"))
-def schedule_as_csv(request: Request, ledger: LedgerDep, _: Office) -> Response:
-    """The schedule in force, one row per section (members listed)."""
-    with ledger.read() as s:
-        pub = published_cached(s)
-    touch(request, _members(pub))
-    return _download(schedule_csv(pub.term, pub.schedule), CSV, "schedule.csv")
+def schedule_as_csv(request: Request, ledger: LedgerDep, _: Office, date: AsOf = None) -> Response:
+    """The schedule in force, one row per section (members listed), or as it stood on ``date``."""
+    term, schedule = _schedule(ledger, date)
+    touch(request, [pid for s in schedule.sections for pid in s.participants])
+    return _download(schedule_csv(term, schedule), CSV, "schedule.csv")
 
 
 @router.get("/schedule.xlsx", response_class=Response, responses=_file(XLSX))
-def schedule_as_xlsx(request: Request, ledger: LedgerDep, _: Office) -> Response:
-    """The schedule in force as a workbook: sections, rosters and the waitlist."""
-    with ledger.read() as s:
-        pub = published_cached(s)
-    touch(request, _members(pub) + [w.participant for w in pub.schedule.waitlist])
-    return _download(schedule_xlsx(pub.term, pub.schedule), XLSX, "schedule.xlsx")
+def schedule_as_xlsx(request: Request, ledger: LedgerDep, _: Office, date: AsOf = None) -> Response:
+    """The schedule in force as a workbook: sections, rosters and the waitlist (or the rosters
+    as they stood on ``date``)."""
+    term, schedule = _schedule(ledger, date)
+    members = [pid for s in schedule.sections for pid in s.participants]
+    touch(request, members + [w.participant for w in schedule.waitlist])
+    return _download(schedule_xlsx(term, schedule), XLSX, "schedule.xlsx")
 
 
 Ident = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]

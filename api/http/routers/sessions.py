@@ -13,8 +13,7 @@ from api.http.deps import V1, LedgerDep
 from api.http.problems import ApiProblem
 from api.http.schemas import SessionDoc
 from api.http.scope import limited, visible
-from api.ledger_views import MAX_RANGE_DAYS, dated_sessions
-from ledger.state import published_cached
+from api.ledger_views import MAX_RANGE_DAYS, dated_sessions, schedule_on
 from models import Section
 from models.common import IsoDate
 
@@ -23,10 +22,18 @@ Reader = Annotated[Principal, Depends(require("schedule:read"))]
 
 
 @router.get("/sections", response_model=list[Section])
-def sections(request: Request, ledger: LedgerDep, who: Reader) -> list[Section]:
-    """The sections of the schedule in force (latest version)."""
+def sections(
+    request: Request,
+    ledger: LedgerDep,
+    who: Reader,
+    date: Annotated[
+        IsoDate | None, Query(description="As they stood on this date (default: the latest)")
+    ] = None,
+) -> list[Section]:
+    """The sections of the schedule in force (latest version), or as they stood on ``date``:
+    the members enrolled that date (a discharge or admission from a later date not yet)."""
     with ledger.read() as s:
-        schedule = visible(who, published_cached(s).schedule)
+        schedule = visible(who, schedule_on(s, date))
     touch(request, [pid for sec in schedule.sections for pid in sec.participants])
     return list(schedule.sections)
 
