@@ -33,12 +33,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.attendance import AHEAD
 from ledger.makeups import cancel_makeup_in
 from ledger.marks import discharged
-from ledger.schema import Attendance, DatedSession, Makeup, MakeupCancellation
+from ledger.schema import (
+    Attendance,
+    DatedSession,
+    Enrollment,
+    EnrollmentEnd,
+    Makeup,
+    MakeupCancellation,
+)
 from ledger.state import Days, Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
 from ledger.waitlists import DEFAULT_EXPIRY, OfferResult, offer_next_in, withdraw_in
@@ -406,7 +414,7 @@ def discharge(
             raise AdmissionError(f"{participant} was already discharged from {mark.get('from')}")
         lock_change(ledger, s, pub, [participant], from_date)
         check_start(pub, from_date)
-        _check_no_marks_from(s, participant, from_date)
+        _check_dates(s, participant, from_date)
         weekly = pub.schedule
         left = [sec.id for sec in weekly.sections if participant in sec.participants]
         new = with_members(weekly, [(participant, sid, None) for sid in left])
@@ -440,13 +448,29 @@ def discharge(
         return report
 
 
-def _check_no_marks_from(s: Session, participant: str, from_date: dt.date) -> None:
-    """Refuse a discharge dated back over attendance already recorded: the person would leave
-    those rosters while their marks stayed, held sessions nobody is on."""
+def _check_dates(s: Session, participant: str, from_date: dt.date) -> None:
+    """Refuse a discharge dated back over attendance already recorded (the person would leave
+    those rosters while their marks stayed: held sessions nobody is on; an excused call-in
+    ahead does not count) or before their current enrollment began (an admission, a
+    readmission or a move from a later date: it would end before it started)."""
+    joined = s.scalar(
+        select(func.max(Enrollment.from_date))
+        .outerjoin(EnrollmentEnd, EnrollmentEnd.enrollment_id == Enrollment.id)
+        .where(Enrollment.participant == participant, EnrollmentEnd.id.is_(None))
+    )
+    if joined is not None and from_date < joined:
+        raise RefusedError(
+            f"{participant}'s current enrollment began on {joined}: a discharge takes effect "
+            f"from {joined} on"
+        )
     marked = s.execute(
         select(DatedSession.id, DatedSession.date, DatedSession.section)
         .join(Attendance, Attendance.session_id == DatedSession.id)
-        .where(Attendance.participant == participant, DatedSession.date >= from_date)
+        .where(
+            Attendance.participant == participant,
+            Attendance.status.not_in(AHEAD),
+            DatedSession.date >= from_date,
+        )
         .order_by(DatedSession.date.desc(), DatedSession.start.desc())
         .limit(1)
     ).first()

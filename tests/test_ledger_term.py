@@ -94,11 +94,13 @@ def count(handle: Ledger, table: type) -> int:
         return s.scalar(select(func.count()).select_from(table)) or 0
 
 
-def first_session(handle: Ledger, section: str) -> tuple[int, dt.date]:
+def first_session(
+    handle: Ledger, section: str, after: dt.date = dt.date.min
+) -> tuple[int, dt.date]:
     with handle.read() as s:
         row = s.execute(
             select(DatedSession.id, DatedSession.date)
-            .where(DatedSession.section == section)
+            .where(DatedSession.section == section, DatedSession.date >= after)
             .order_by(DatedSession.date)
             .limit(1)
         ).one()
@@ -628,6 +630,11 @@ def test_a_discharged_participant_is_admitted_again(ledger: Ledger, demo) -> Non
     # dates before the discharge kept the requests of their own term version (the term in
     # force now asks for one group: checked against it, those held dates would not match)
     assert violations_on(ledger, later) == []
+    assert done.placed, "placed again (the demo has room for them)"
+    # discharged again: not from before they came back
+    with pytest.raises(RefusedError, match=f"current enrollment began on {again}"):
+        discharge(ledger, pid, left)
+    assert discharge(ledger, pid, again).left
 
 
 def test_a_discharge_is_not_dated_back_over_recorded_attendance(ledger: Ledger, demo) -> None:
@@ -637,6 +644,8 @@ def test_a_discharge_is_not_dated_back_over_recorded_attendance(ledger: Ledger, 
     pid = "P0046"
     section = sorted(s.id for s in schedule.sections if pid in s.participants)[0]
     session, day = first_session(ledger, section)
+    later = first_session(ledger, section, after=day + dt.timedelta(days=14))
+    attendance.record(ledger, later[0], pid, "excused")  # a call-in ahead does not count
     attendance.record(ledger, session, pid, "present")
     with pytest.raises(RefusedError) as refused:
         discharge(ledger, pid, day, "completed")
