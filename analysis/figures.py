@@ -469,7 +469,7 @@ def findings_by_code(
     fig.update_yaxes(title_text="Finding code", categoryorder="array", categoryarray=order)
     _layout(fig, title, 180 + 22 * max(1, len(order)))
     fig.update_layout(barmode="stack", legend_title_text="Payer")
-    return fig
+    return _note(fig, "No findings: nothing to fix") if findings.empty else fig
 
 
 def solver_progress(progress: pd.DataFrame, title: str = "Solver score and bound") -> go.Figure:
@@ -527,7 +527,8 @@ def solver_progress(progress: pd.DataFrame, title: str = "Solver score and bound
         )
     fig.update_xaxes(title_text="Seconds since the solve started", rangemode="tozero")
     fig.update_yaxes(title_text="Weighted placed requests", tickformat=",d")
-    return _layout(fig, title, 420)
+    _layout(fig, title, 420)
+    return _note(fig, "No progress recorded") if score.empty else fig
 
 
 def variants(frame: pd.DataFrame, title: str = "What-if variants") -> go.Figure:

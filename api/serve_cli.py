@@ -8,6 +8,7 @@ import socket
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from api.cli_options import Db
 from api.term_cli import _StopError, command
@@ -40,7 +41,13 @@ def serve_command(
     from api.http.app import create_app
     from api.http.settings import Settings
 
-    settings = Settings(db_url=db)
+    try:
+        settings = Settings(db_url=db)
+    except ValidationError as exc:  # a variable set wrong: name it, as bad input
+        first = exc.errors(include_url=False)[0]
+        name = "OTGROUPS_" + str(first["loc"][0]).upper() if first["loc"] else "a variable"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise _StopError(2, f"Input error: {name}={first.get('input')!r}: {message}") from None
     if workers > 1 and in_memory_url(settings.db_url):
         raise _StopError(2, "Input error: --workers above 1 needs a ledger file or server URL")
     open_ledger(settings.db_url).dispose()  # a bad URL or database is one plain line, here

@@ -536,6 +536,8 @@ def test_figures_of_empty_frames_say_what_is_missing(
         "No attendance marked yet": figures.attendance_rates(
             frames.attendance(ledger), frames.makeups(ledger)
         ),
+        "No findings: nothing to fix": figures.findings_by_code(frames.findings([])),
+        "No progress recorded": figures.solver_progress(frames.solver_progress(ProgressRecorder())),
     }
     ledger.dispose()
     for note, fig in drawn.items():

@@ -171,6 +171,17 @@ def test_a_token_made_with_the_servers_variable_opens_the_server(
     assert answer.status_code == 200, answer.text
 
 
+def test_a_variable_set_wrong_is_named_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A mistyped OTGROUPS_NOW stopped `serve` with an internal error (exit 70)."""
+    monkeypatch.setenv("OTGROUPS_NOW", "13/09/2027 18:00")
+    bad = CliRunner().invoke(cli, ["serve", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"])
+    assert bad.exit_code == 2, bad.output
+    assert bad.output.startswith("Input error: OTGROUPS_NOW='13/09/2027 18:00': ")
+    assert "Traceback" not in bad.output
+
+
 @pytest.mark.parametrize("args", [["token", "list"], ["serve", "--port", "1"]])
 def test_a_bad_database_url_is_one_plain_line(args: list[str]) -> None:
     """``token`` and ``serve`` name a bad --db in one line (exit 2), never with a traceback."""

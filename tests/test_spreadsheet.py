@@ -312,14 +312,18 @@ def test_a_misspelt_clinic_field_or_optional_sheet_is_named(small: Term, tmp_pat
 def test_a_blank_availability_or_request_cell_is_not_never(folder: Path, small: Term) -> None:
     """Blank reads as a cell forgotten, not as "never available"; (none) says it on purpose."""
     _edit(folder, "staff", 2, "available", "")
+    _edit(folder, "vehicles", 2, "available", "")
     _edit(folder, "participants", 3, "requests", " ")
     assert _problems(folder) == [
         "staff row 2, column available: empty; write windows like 'Mon 09:00-12:00', or "
+        "(none) for none",
+        "vehicles row 2, column available: empty; write windows like 'Mon 09:00-12:00', or "
         "(none) for none",
         "participants row 3, column requests: empty; write requests like 'cooking:required', "
         "or (none) for none",
     ]
     _edit(folder, "staff", 2, "available", "(none)")
+    _edit(folder, "vehicles", 2, "available", "(none)")
     _edit(folder, "participants", 3, "requests", "(None)")
     back = read_term_csv_folder(folder)
     assert back.staff[0].available == [] and back.participants[1].requests == []

@@ -452,3 +452,18 @@ def test_a_re_solve_can_keep_people_in_their_sections(served):
     assert job is not None and job.options["previous_version"] == 1
     assert "previous_not_in_term" not in job.options
     assert _wait_done(client, started.headers["location"])["state"] == "done"
+
+
+def test_the_desks_today_is_the_clinics_not_the_servers():
+    """On a UTC server every evening in Chicago was already tomorrow on the desk."""
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from api.web.common import clinic_today
+    from models import load_term
+
+    term = load_term(files("models") / "examples" / "demo_clinic.json")
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11
+        here = term.model_copy(update={"clinic": term.clinic.model_copy(update={"timezone": zone})})
+        pub = SimpleNamespace(term=here)
+        assert clinic_today(pub) == dt.datetime.now(ZoneInfo(zone)).date()  # type: ignore[arg-type]

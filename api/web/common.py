@@ -12,6 +12,7 @@ from api.http.access import audited, touch
 from api.web.session import flash
 from ledger.state import NothingPublishedError, Published, published_cached
 from ledger.store import Ledger
+from models.dated import clinic_time
 
 
 def published_or_none(ledger: Ledger) -> Published | None:
@@ -36,9 +37,14 @@ def not_a_date(value: str) -> str:
     return f"{value[:40]!r} is not a date (YYYY-MM-DD)."
 
 
+def clinic_today(pub: Published | None) -> dt.date:
+    """Today at the clinic (its zone, not the server's), or the server's date before a publish."""
+    return clinic_time(pub.term).date() if pub is not None else dt.date.today()
+
+
 def parse_day(value: str | None, pub: Published | None) -> dt.date:
-    """``value`` (YYYY-MM-DD) or today, kept inside the published term's dates."""
-    day = (form_date(value) if value else None) or dt.date.today()
+    """``value`` (YYYY-MM-DD) or the clinic's today, kept inside the published term's dates."""
+    day = (form_date(value) if value else None) or clinic_today(pub)
     if pub is not None:
         day = min(max(day, pub.term.term.start), pub.term.term.end)
     return day

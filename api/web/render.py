@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,6 @@ def page(
             "nav": nav,
             "csrf": desk.csrf if desk else "",
             "flash": message,
-            "today": dt.date.today(),
             **context,
         },
         status_code=status,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import Counter
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 
 from analysis import frames
 from api.web import render, views
-from api.web.common import done, form_date, log_access, not_a_date, published_or_none
+from api.web.common import done, form_date, log_access, not_a_date, parse_day, published_or_none
 from api.web.session import Desk, page
 from audit.findings import Finding
 from ledger import audit_runs
@@ -104,9 +103,7 @@ def audit_page(
         total=len(found),
         severities=Counter(f.severity for f in found),
         fix=fix.to_dict("records") if fix is not None else [],
-        day=dt.date.today()
-        if pub is None
-        else min(max(dt.date.today(), pub.term.term.start), pub.term.term.end),
+        day=parse_day("", pub),
     )
 
 

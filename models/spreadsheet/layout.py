@@ -195,7 +195,7 @@ VEHICLES = SheetSpec(
         _col("name", TEXT),
         _col("seats", INT, required=True),
         _col("wheelchair_seats", INT),
-        _col("available", WINDOWS),
+        _col("available", AVAILABLE),
     ),
     required=False,
 )
