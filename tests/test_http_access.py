@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.http.access import ids_in_text, participant_ids
+from api.http.access import ids_in_text, participant_ids, response_strings
 from api.http.auth import PERMISSIONS, ROLES
 from ledger.schema import AccessLog
 from tests.http_support import (
@@ -58,12 +58,20 @@ def test_participant_ids_are_found_at_any_depth() -> None:
 
 
 def test_ids_inside_text_are_found_as_words_or_word_starts() -> None:
-    known = {"P07", "P08", "P0001", "P05", "P1"}
+    known = {"P07", "P08", "P0001", "P05", "P1", "P45", "P47", "6"}
     text = (
         '{"passed_over": ["P07 is outside the age band"], "note": "discharge P08: completed",'
-        ' "session": "P0001-stress-1-2027-09-13", "end": "with P05.", "id": "P10", "x": "AP1"}'
+        ' "session": "P0001-stress-1-2027-09-13", "end": "with P05.", "id": "P10", "x": "AP1",'
+        ' "reason": "family moved (P45\u2019s sibling)", "more": "transferred\\nP47 too",'
+        ' "sections": 6}'
     )
-    assert ids_in_text(text, known) == {"P07", "P08", "P0001", "P05"}
+    named = {pid for part in response_strings(text) for pid in ids_in_text(part, known)}
+    assert named == {"P07", "P08", "P0001", "P05", "P45", "P47"}, "a number is not a name"
+    page = '<a href="/desk/participants/P1">P05&#39;s week</a>'
+    assert {p for part in response_strings(page) for p in ids_in_text(part, known)} == {
+        "P1",
+        "P05",
+    }
     assert ids_in_text(text, set()) == set()
 
 

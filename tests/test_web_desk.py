@@ -282,6 +282,17 @@ def test_a_desk_discharge_names_the_sections_it_leaves_short(served):
     assert "P0039 discharged from 2027-09-22" in said
     for section in ("teen-social-skills-1", "teen-coping-1"):
         assert f"{section} has 2 member(s), under" in said
+    # the page that showed the message is a read of everyone it names
+    app.state.access_log.flush()
+    with app.state.ledger.read() as s:
+        row = s.scalars(
+            select(AccessLog)
+            .where(AccessLog.route == "/desk/admissions", AccessLog.method == "GET")
+            .order_by(AccessLog.id.desc())
+        ).first()
+    assert row is not None and "P0039" in row.participants
+    named = set(re.findall(r"\bP\d{4}\b", said))
+    assert named <= set(row.participants), named - set(row.participants)
 
 
 # -- the director's desk ----------------------------------------------------------------------

@@ -17,6 +17,8 @@ so no request waits on the ledger for its log row.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import queue
 import re
@@ -72,7 +74,7 @@ def record_access(
         s.add(access_row(principal, method, route, action, participants, status))
 
 
-_WORD = re.compile(r"[^\s\"'`,;:()\[\]{}<>/\\=&?|*]+")
+_WORD = re.compile(r"[\w.\-]+")
 _PART_END = re.compile(r"[-.]")
 TEXT_TYPES = ("application/json", "application/problem+json", "text/")
 """Responses whose text is searched for participant ids (workbooks are touched by their
@@ -81,8 +83,9 @@ MAX_TEXT_BYTES = 50_000_000
 
 
 def ids_in_text(text: str, known: Collection[str]) -> set[str]:
-    """The ``known`` participant ids that ``text`` names: as a whole word, or as the start of one
-    up to a ``-`` or ``.`` (``P0001-stress-1-2027-09-13``, ``P07.``). One pass over the text."""
+    """The ``known`` participant ids that ``text`` names: as a whole word (letters, digits,
+    ``_``, ``-``, ``.``), or as the start of one up to a ``-`` or ``.``
+    (``P0001-stress-1-2027-09-13``, ``P07.``). One pass over the text."""
     found: set[str] = set()
     if not known:
         return found
@@ -113,12 +116,35 @@ class PendingRow:
     text: str = ""
 
 
+def response_strings(text: str) -> list[str]:
+    """What a response says, as text a person reads: a JSON document's strings (keys and
+    values, escapes undone; not its numbers), or an HTML or plain text with entities undone."""
+    if text[:1] in "{[":
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return [html.unescape(text)]
+        found: list[str] = []
+        stack = [doc]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, dict):
+                found.extend(str(k) for k in item)
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return found
+    return [html.unescape(text)]
+
+
 def complete(rows: list[PendingRow], ledger: Ledger) -> list[AccessLog]:
     """The rows, each with the participants its response text names added."""
     texts = [r for r in rows if r.text]
     known = term_participants(ledger) if texts else frozenset()
     for pending in texts:
-        named = ids_in_text(pending.text, known)
+        named = {pid for part in response_strings(pending.text) for pid in ids_in_text(part, known)}
         if not named <= set(pending.row.participants):
             pending.row.participants = sorted(set(pending.row.participants) | named)
     return [r.row for r in rows]

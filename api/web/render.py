@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.web.common import log_access
 from api.web.session import FLASH_COOKIE, Desk, take_flash
 from models import format_time
 
@@ -50,6 +51,8 @@ def page(
         active = max(matches, key=len, default=None)
         nav = [(href, label, href == active) for href, label in shown]
     message = take_flash(request)
+    if message is not None and desk is not None:  # a message can name people: log the read
+        log_access(request, None)
     response = TEMPLATES.TemplateResponse(
         request,
         template,
