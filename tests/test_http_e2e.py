@@ -150,6 +150,9 @@ def _drive(app: FastAPI, client: TestClient) -> dict[str, Any]:
             headers=director,
         )
     )
+    url = f"/v1/audits/{run['audit']['id']}/findings"  # a typo is not "no findings"
+    for params in ({"code": "AUTH_MISING"}, {"participant": "P9999"}):
+        assert client.get(url, params=params, headers=director).status_code == 404, params
 
     who = booked[0]["participant"] if booked else offers[0]["participant"]
     run["calendar_of"] = who

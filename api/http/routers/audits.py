@@ -19,9 +19,10 @@ from api.http.problems import ApiProblem, not_found
 from api.http.schemas import AuditRequest, AuditRunDoc, AuditRunSummary
 from api.http.scope import own_participants
 from audit import Finding
+from audit.findings import CODES
 from ledger.audit_runs import UnknownProfileError, run_audit
 from ledger.schema import AuditRun
-from ledger.state import published_cached
+from ledger.state import check_known, published_cached
 from ledger.store import Ledger
 from models import parse_records
 
@@ -106,10 +107,13 @@ def findings(
     participant: Annotated[str | None, Query(min_length=1)] = None,
 ) -> list[Finding]:
     """A run's findings in the contract's order, filtered by code, payer and participant."""
+    if code is not None and code not in CODES:
+        raise not_found(f"no finding code {code!r}")
     with ledger.read() as s:
         row = s.get(AuditRun, run_id)
         if row is None:
             raise not_found(f"no audit run {run_id}")
+        check_known(s, published_cached(s), participant=participant)
         found = _findings(row)
     found = [
         f
