@@ -49,7 +49,13 @@ from ledger.schema import (
 )
 from ledger.state import Days, Published, RefusedError, open_holds, published_cached
 from ledger.store import Ledger
-from ledger.waitlists import DEFAULT_EXPIRY, OfferResult, offer_next_in, withdraw_in
+from ledger.waitlists import (
+    DEFAULT_EXPIRY,
+    OfferResult,
+    offer_next_in,
+    offers_in,
+    withdraw_in,
+)
 from ledger.weekly import (
     assign_rides,
     cancel_orphaned_makeups,
@@ -433,11 +439,15 @@ def discharge(
         report.cancelled_makeups = _cancel_future_makeups(ledger, s, participant, from_date)
         report.cancelled_makeups += cancel_orphaned_makeups(ledger, s, number)
         report.withdrawn_offers = withdraw_in(s, participant, now)
+        withdrawn = set(report.withdrawn_offers)
+        held = [o for o in offers_in(s, now) if o.offer_id in withdrawn]
         after = published_cached(s)
         for sid in left:
             if sid in dropped:
                 continue
             report.offers.append(offer_next_in(ledger, s, sid, from_date, expires_in, now))
+        for o in held:  # the places their open offers held go to the next in line
+            report.offers.append(offer_next_in(ledger, s, o.section, o.from_date, expires_in, now))
         for sid in left:
             if sid in dropped:
                 continue

@@ -637,6 +637,20 @@ def test_a_discharged_participant_is_admitted_again(ledger: Ledger, demo) -> Non
     assert discharge(ledger, pid, again).left
 
 
+def test_discharging_an_offer_holder_passes_the_place_on(ledger: Ledger) -> None:
+    """The place an open offer held went unoffered when its holder was discharged."""
+    now = dt.datetime(2027, 9, 14, 12, 0)
+    first = discharge(ledger, "P0022", dt.date(2027, 9, 20), now=now)
+    held = next(o.offer for o in first.offers if o.offer is not None)
+    done = discharge(ledger, held.participant, dt.date(2027, 9, 20), now=now)
+    assert held.offer_id in done.withdrawn_offers
+    again = [
+        o.offer for o in done.offers if o.offer is not None and o.offer.section == held.section
+    ]
+    assert again and again[0].participant != held.participant
+    assert violations_on(ledger) == []
+
+
 def test_a_discharge_is_not_dated_back_over_recorded_attendance(ledger: Ledger, demo) -> None:
     """Dated back over a marked session, the person would leave its roster and their mark stay:
     a held session nobody is on. Refused, naming the session; from the next day it goes."""
