@@ -87,7 +87,8 @@ def summary(term: Term, schedule: Schedule) -> RenderableType:
     for prio in PRIORITIES:
         n, w = requested.get(prio, 0), unplaced.get(prio, 0)
         wl.add_row(prio, str(n), str(n - w), str(w), f"{(n - w) / n:.0%}" if n else "-")
-    parts: list[RenderableType] = [headline(schedule), reading(schedule), groups, sections, wl]
+    shown: RenderableType = sections if schedule.sections else Text("No section runs.")
+    parts: list[RenderableType] = [headline(schedule), reading(schedule), groups, shown, wl]
     if schedule.secondary is not None:
         s = schedule.secondary
         parts.append(
@@ -117,7 +118,7 @@ def participant_week(term: Term, schedule: Schedule, pid: str) -> RenderableType
     person = term.participant(pid)
     table = Table(title=f"{pid}: week", title_justify="left")
     for col in ("Group", "Section", "Meets", "Where", "Staff"):
-        table.add_column(col, overflow="fold")  # an id is read whole, never cut short
+        table.add_column(col, no_wrap=col == "Section", overflow="fold")  # ids stay whole
     own = [s for s in schedule.sections if pid in s.participants]
     own.sort(key=lambda s: (DAYS.index(s.meetings[0].day), s.meetings[0].start))
     for s in own:

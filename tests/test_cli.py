@@ -14,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.render import summary
+from api.render import participant_week, summary
 from models import load_schedule, load_term
 
 SMALL = str(DATA / "small-term.json")
@@ -118,6 +118,9 @@ def test_the_summary_reads_for_a_director() -> None:
     line = next(x for x in text.splitlines() if "social-skills-1 " in x)
     assert "Mon 10:00-11:00; Wed 13:00-14:00" in line and "Group Room C" in line
     assert "people moved from their current section" in text
+    week = Console(width=80, record=True)
+    week.print(participant_week(term, schedule, "P0019"))
+    assert "stress-management-1" in week.export_text(), "an id is never cut at 80 columns"
 
 
 def test_cpsat_parameters_pass_through_and_are_checked(tmp_path: Path) -> None:

@@ -250,7 +250,7 @@ def test_missing_column(folder: Path) -> None:
     with (folder / "staff.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
     assert _problems(folder) == [
-        "staff, column role: required column is missing (did you mean 'rol'?)"
+        "staff, column role: required column is missing ('rol' is there: a typo of it?)"
     ]
 
 
@@ -263,7 +263,9 @@ def test_missing_sheet(small: Term, tmp_path: Path) -> None:
     with pytest.raises(ContractError) as caught:
         read_term_workbook(path)
     messages = [str(p) for p in caught.value.problems]
-    assert messages == ["group_types: required sheet is missing (did you mean 'grouptypes'?)"]
+    assert messages == [
+        "group_types: required sheet is missing ('grouptypes' is there: a typo of it?)"
+    ]
 
 
 def _rename(folder: Path, sheet: str, old: str, new: str) -> None:

@@ -186,7 +186,11 @@ class MarkIn(Body):
     participant: str = Field(min_length=1, max_length=64)
     status: Status
     minutes: int | None = Field(
-        default=None, ge=0, le=1440, description="Minutes attended (late and left-early need it)"
+        default=None,
+        ge=0,
+        le=1440,
+        strict=True,  # true is not one minute
+        description="Minutes attended (late and left-early need it)",
     )
 
 

@@ -164,7 +164,7 @@ class _Reader:
             message = f"required file {name}.csv is missing"
         else:
             others = [t for t in self.tables if t not in SHEET_ORDER]
-            message = f"required sheet is missing{_did_you_mean(name, others)}"
+            message = f"required sheet is missing{_misspelt_as(name, others)}"
         self._problem(Location(name), message)
 
     # -- cells ------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ class _Reader:
                 )
         for column in spec.columns:
             if column.required and column.name not in found:
-                hint = _did_you_mean(column.name, unknown)
+                hint = _misspelt_as(column.name, unknown)
                 self._problem(
                     Location(spec.name, None, column.name), f"required column is missing{hint}"
                 )
@@ -323,6 +323,12 @@ def _cell(row: Sequence[object], index: int | None) -> object:
 def _did_you_mean(value: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _misspelt_as(value: str, found: Iterable[str]) -> str:
+    """For a name that is missing: the name in the file that looks like a typo of it."""
+    close = difflib.get_close_matches(value, list(found), n=1)
+    return f" ({close[0]!r} is there: a typo of it?)" if close else ""
 
 
 MISSPELT = 0.8
