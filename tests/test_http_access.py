@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from api.http.access import ids_in_text, participant_ids, response_strings
 from api.http.auth import PERMISSIONS, ROLES
 from ledger.schema import AccessLog
+from models import document, parse_term
+from optimizer import solve_greedy
 from tests.http_support import (
     bearer,
     filled,
@@ -18,6 +20,7 @@ from tests.http_support import (
     permission_of,
     publish_tiny,
     served,
+    tiny_doc,
 )
 
 NO_PARTICIPANT_DATA = {"/v1/tokens", "/v1/tokens/{token_id}"}
@@ -92,3 +95,24 @@ def test_a_participant_named_only_in_text_is_logged(tmp_path: Path) -> None:
         with app.state.ledger.read() as s:
             row = s.scalars(select(AccessLog).where(AccessLog.id > before)).one()
         assert row.route == "/v1/schedules" and "P1" in row.participants
+
+
+def test_an_uploaded_terms_participants_named_in_text_are_logged(tmp_path: Path) -> None:
+    """Validating a schedule for an uploaded (unpublished) term names people whose requests
+    went missing; they are not in a term in force, yet the read is theirs."""
+    with served(tmp_path) as (app, client):
+        director = bearer(app, "director")
+        doc = tiny_doc()
+        term_id = client.post("/v1/terms", json=doc, headers=director).json()["id"]
+        schedule = document(solve_greedy(parse_term(doc)).schedule)
+        dropped = schedule["sections"].pop(0)
+        answer = client.post(
+            f"/v1/terms/{term_id}/validate-schedule", json=schedule, headers=director
+        )
+        missing = [pid for pid in dropped["participants"] if pid in answer.text]
+        assert answer.status_code == 200 and missing, answer.text
+        app.state.access_log.flush()
+        with app.state.ledger.read() as s:
+            row = s.scalars(select(AccessLog).order_by(AccessLog.id.desc())).first()
+        assert row is not None and row.route == "/v1/terms/{term_id}/validate-schedule"
+        assert set(missing) <= set(row.participants), set(missing) - set(row.participants)

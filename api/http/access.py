@@ -110,10 +110,12 @@ def term_participants(ledger: Ledger) -> frozenset[str]:
 
 @dataclass
 class PendingRow:
-    """An access-log row and the response text still to search for participant ids."""
+    """An access-log row and the response text still to search for participant ids (those of
+    the term in force, and ``known``: the ids of an uploaded term the response is about)."""
 
     row: AccessLog
     text: str = ""
+    known: frozenset[str] = frozenset()
 
 
 def response_strings(text: str) -> list[str]:
@@ -142,9 +144,11 @@ def response_strings(text: str) -> list[str]:
 def complete(rows: list[PendingRow], ledger: Ledger) -> list[AccessLog]:
     """The rows, each with the participants its response text names added."""
     texts = [r for r in rows if r.text]
-    known = term_participants(ledger) if texts else frozenset()
+    in_force = term_participants(ledger) if texts else frozenset()
     for pending in texts:
-        named = {pid for part in response_strings(pending.text) for pid in ids_in_text(part, known)}
+        known = in_force | pending.known
+        parts = response_strings(pending.text)
+        named = {pid for part in parts for pid in ids_in_text(part, known)}
         if not named <= set(pending.row.participants):
             pending.row.participants = sorted(set(pending.row.participants) | named)
     return [r.row for r in rows]
@@ -215,6 +219,8 @@ class AccessNote:
 
     action: str
     participants: set[str] = field(default_factory=set)
+    may_name: set[str] = field(default_factory=set)
+    """Ids outside the term in force that the response may name (an uploaded term's)."""
 
 
 def audited(request: Request) -> AccessNote:
@@ -284,10 +290,10 @@ class AccessLogMiddleware:
         )
         writer: AccessLogWriter | None = getattr(scope["app"].state, "access_log", None)
         if writer is not None:
-            writer.put(PendingRow(row, text))
+            writer.put(PendingRow(row, text, frozenset(note.may_name)))
         else:
             ledger: Ledger = scope["app"].state.ledger
-            (row,) = complete([PendingRow(row, text)], ledger)
+            (row,) = complete([PendingRow(row, text, frozenset(note.may_name))], ledger)
             with ledger.write() as s:
                 s.add(row)
 
@@ -323,6 +329,14 @@ def participant_ids(doc: Any) -> set[str]:
         for item in doc:
             found |= participant_ids(item)
     return found
+
+
+def may_name(request: Request, participants: Iterable[str]) -> None:
+    """The response may name these participants in its text (an uploaded term's, which the
+    term in force does not have): its row lists those it does name."""
+    note: AccessNote | None = getattr(request.state, "access", None)
+    if note is not None:
+        note.may_name.update(participants)
 
 
 def touch_doc(request: Request, doc: Any) -> Any:

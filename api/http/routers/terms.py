@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from api.http import examples
-from api.http.access import audited, touch
+from api.http.access import audited, may_name, touch
 from api.http.auth import Principal, require
 from api.http.deps import V1, IdPath, LedgerDep
 from api.http.problems import not_found
@@ -83,7 +83,9 @@ def warnings(request: Request, term_id: IdPath, ledger: LedgerDep, _: Reader) ->
     """What stands in the way before a solve: group types that cannot run, requesters who are
     never free with enough others who may share a section, and participants whose week cannot
     hold all their groups (the same lines the command line prints before solving)."""
-    found = term_warnings(prepare(load_uploaded(ledger, term_id)))
+    term = load_uploaded(ledger, term_id)
+    may_name(request, [p.id for p in term.participants])
+    found = term_warnings(prepare(term))
     touch(request, sorted({pid for w in found for pid in w.participants}))
     return TermWarnings(warnings=[w.message for w in found])
 
@@ -101,6 +103,7 @@ def check_schedule(
     """Re-check every hard rule, the score and the waitlist of a schedule for this term (ids
     that are not the term's are a 422 naming the path)."""
     term = load_uploaded(ledger, term_id)
+    may_name(request, [p.id for p in term.participants])
     checked = parse_schedule(document(schedule), term)
     touch(request, [pid for s in checked.sections for pid in s.participants])
     violations = validate_schedule(term, checked)
