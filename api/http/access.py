@@ -85,27 +85,39 @@ MAX_TEXT_BYTES = 50_000_000
 def ids_in_text(text: str, known: Collection[str]) -> set[str]:
     """The ``known`` participant ids that ``text`` names: as a whole word (letters, digits,
     ``_``, ``-``, ``.``), or as the start of one up to a ``-`` or ``.``
-    (``P0001-stress-1-2027-09-13``, ``P07.``). One pass over the text."""
-    found: set[str] = set()
+    (``P0001-stress-1-2027-09-13``, ``P07.``). Each distinct word is looked at once."""
     if not known:
-        return found
-    for word in _WORD.findall(text):
-        if word in known:
-            found.add(word)
+        return set()
+    words = set(_WORD.findall(text))
+    found = {w for w in words if w in known}
+    for word in words:
         if "-" in word or "." in word:
-            for end in _PART_END.finditer(word):
-                if word[: end.start()] in known:
-                    found.add(word[: end.start()])
+            found.update(
+                word[: end.start()]
+                for end in _PART_END.finditer(word)
+                if word[: end.start()] in known
+            )
     return found
 
 
+_IN_FORCE: dict[tuple[int, str, int, str], frozenset[str]] = {}
+
+
 def term_participants(ledger: Ledger) -> frozenset[str]:
-    """Participant ids of the term in force (none before anything is published)."""
+    """Participant ids of the term in force (none before anything is published), kept per
+    published version so a batch of rows costs one small query."""
     try:
         with ledger.read() as s:
-            return frozenset(p.id for p in published_cached(s).term.participants)
+            pub = published_cached(s)
     except NothingPublishedError:
         return frozenset()
+    key = (id(ledger), ledger.url, pub.version.id, str(pub.version.created_at))
+    ids = _IN_FORCE.get(key)
+    if ids is None:
+        ids = frozenset(p.id for p in pub.term.participants)
+        _IN_FORCE.clear()  # one ledger per server process: keep the newest version's only
+        _IN_FORCE[key] = ids
+    return ids
 
 
 @dataclass
@@ -146,9 +158,8 @@ def complete(rows: list[PendingRow], ledger: Ledger) -> list[AccessLog]:
     texts = [r for r in rows if r.text]
     in_force = term_participants(ledger) if texts else frozenset()
     for pending in texts:
-        known = in_force | pending.known
-        parts = response_strings(pending.text)
-        named = {pid for part in parts for pid in ids_in_text(part, known)}
+        known = in_force | pending.known if pending.known else in_force
+        named = ids_in_text("\n".join(response_strings(pending.text)), known)
         if not named <= set(pending.row.participants):
             pending.row.participants = sorted(set(pending.row.participants) | named)
     return [r.row for r in rows]
