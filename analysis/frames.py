@@ -226,13 +226,10 @@ def _when(section: Section) -> str:
 
 def _place(term: Term, section: Section) -> str:
     """Where a section meets, for a timetable row: the room's name, or the vehicle's (outing)."""
-    if section.room is not None:
-        room = term.room(section.room)
-        return room.name or room.id
-    if section.vehicle is not None:
-        vehicle = term.vehicle(section.vehicle)
-        return f"{vehicle.name or vehicle.id} (outing)"
-    return "(no room)"
+    name = term.place_name(section.room, section.vehicle)
+    if name is None:
+        return "(no room)"
+    return name if section.room is not None else f"{name} (outing)"
 
 
 def sections(
@@ -274,10 +271,7 @@ def meetings(
     rows = []
     for s in schedule.sections:
         gt = term.group_type(s.group_type)
-        room_name = None
-        if s.room is not None:
-            room = term.room(s.room)
-            room_name = room.name or room.id
+        room_name = term.place_name(s.room, None)
         for m in s.meetings:
             rows.append(
                 {

@@ -104,13 +104,10 @@ def summary(term: Term, schedule: Schedule) -> RenderableType:
 
 
 def _where(term: Term, section: Section) -> str:
-    if section.room is not None:
-        room = term.room(section.room)
-        return room.name or room.id
-    if section.vehicle is not None:
-        vehicle = term.vehicle(section.vehicle)
-        return f"off site, {vehicle.name or vehicle.id}"
-    return "-"
+    name = term.place_name(section.room, section.vehicle)
+    if name is None:
+        return "-"
+    return name if section.room is not None else f"off site, {name}"
 
 
 def participant_week(term: Term, schedule: Schedule, pid: str) -> RenderableType:

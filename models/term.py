@@ -192,6 +192,17 @@ class Term(ContractModel):
     def vehicle(self, vehicle_id: str) -> Vehicle:
         return self._index("vehicles")[vehicle_id]  # type: ignore[return-value]
 
+    def place_name(self, room: str | None, vehicle: str | None) -> str | None:
+        """The name (its id when unnamed) of the room a section meets in, or else of the
+        vehicle it goes out in; None for neither."""
+        if room is not None:
+            found = self.room(room)
+            return found.name or found.id
+        if vehicle is not None:
+            van = self.vehicle(vehicle)
+            return van.name or van.id
+        return None
+
     def seats(self, gt: GroupType, room: str | None, vehicle: str | None) -> int:
         """How many participants one meeting of ``gt`` holds in ``room`` (on site) or
         ``vehicle`` (off site): max_size, room capacity, vehicle seats less the staff."""
