@@ -31,7 +31,7 @@ from api.report_cli import report_command
 from api.serve_cli import serve_command
 from api.term_cli import term_app
 from api.token_cli import token_app
-from ledger.store import LedgerUrlError, NoLedgerError
+from ledger.store import URL_VARIABLE, LedgerUrlError, NoLedgerError
 from models import ContractError, Term, load_schedule, load_term, write_json
 from models.schedule_checks import carry_over
 from models.validation import validate_schedule
@@ -81,7 +81,7 @@ def friendly(command: F) -> F:
             err.print(styled("Input error", f": {exc}; check --db"), highlight=False)
             raise typer.Exit(2) from None
         except LedgerUrlError as exc:
-            err.print(styled("Input error", f": --db {exc}"), highlight=False)
+            err.print(styled("Input error", f": --db (or {URL_VARIABLE}) {exc}"), highlight=False)
             raise typer.Exit(2) from None
         except DatabaseError as exc:  # not a database file, unreachable, not migrated
             reason = str(exc.orig or exc).strip()

@@ -210,6 +210,13 @@ def test_windows_ranges_and_shared_pm() -> None:
     ] + [{"day": "fri", "start": 660, "end": 780}]
 
 
+def test_a_time_cell_off_the_minute_reads_as_excel_shows_it() -> None:
+    with pytest.raises(CellError, match=r"^'09:00:34.560000' is not a time like '09:00'"):
+        clock_time(dt.time(9, 0, 34, 560000))
+    with pytest.raises(CellError, match=r"^'26 hours' is not a time"):
+        clock_time(dt.timedelta(hours=26))
+
+
 def test_days_as_the_tool_prints_them_are_read_back() -> None:
     """The summary and explain print ``Mon/Wed 10:00-11:00``: typed into a cell, it reads."""
     assert windows("Mon/Wed 09:00-12:00") == [

@@ -117,7 +117,10 @@ def _clock(word: str) -> tuple[int, int, str | None] | None:
 def _whole_minute(seconds: float, value: object) -> int:
     minutes = round(seconds / 60)
     if abs(seconds - minutes * 60) > 1 or not 0 <= minutes < MINUTES_PER_DAY:
-        raise CellError(f"{value!r} is not a time like '09:00'")
+        shown = value.isoformat() if isinstance(value, dt.time) else value  # as Excel shows it
+        if isinstance(value, dt.timedelta):
+            shown = f"{seconds / 3600:g} hours"
+        raise CellError(f"{shown!r} is not a time like '09:00' (whole minutes)")
     return minutes
 
 
